@@ -1,0 +1,41 @@
+# The two commands: `make run` starts the device, `make test` runs the checks and the tests.
+# Each creates .venv, installs ambient into it and fetches the models on first use.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: run test lint models install benchmarks clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	# face_recognition's own dependency is the dlib source package (a long compile): dlib-bin,
+	# installed above, is the same library prebuilt, so face_recognition comes without deps.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps face-recognition==1.3.0
+	touch $(STAMP)
+
+install: $(STAMP)
+
+models: $(STAMP)
+	$(PY) -m ambient models fetch
+
+run: models
+	$(PY) -m ambient run $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check ambient tests benchmarks
+	$(VENV)/bin/ruff format --check ambient tests benchmarks
+	$(VENV)/bin/mypy
+
+test: models lint
+	$(PY) -m pytest $(ARGS)
+
+benchmarks: models
+	$(PY) benchmarks/audio_path.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

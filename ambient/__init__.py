@@ -1,0 +1,3 @@
+"""ambient: a runtime for camera-and-speaker smart devices with small local models."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,185 @@
+"""The `ambient` command: parses arguments and calls the module that owns each subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from ambient.config import LoadedSettings, describe, load_settings
+from ambient.errors import AmbientError
+
+log = logging.getLogger("ambient")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2, like every other bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"ambient: error: {message} (see `{self.prog} --help`)\n")
+        raise SystemExit(2)
+
+
+def _settings_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="TOML configuration file")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+        help="override one setting (repeatable); wins over the file and AMBIENT_* variables",
+    )  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ambient", description="A runtime for camera-and-speaker smart devices.")
+    parser.add_argument("--verbose", "-v", action="store_true", help="show debug logging")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="run the device (simulated from recorded media if no devices)")
+    _settings_arguments(run)
+    run.add_argument("--simulate", action="store_true", help="use recorded media even if devices exist")
+    run.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    run.add_argument("--event-log", type=Path, metavar="FILE", help="append every event as JSON lines")
+    run.add_argument("--quiet", action="store_true", help="do not print live events")
+
+    config = commands.add_parser("config", help="show the effective configuration")
+    config_commands = config.add_subparsers(dest="config_command", required=True, parser_class=_Parser)
+    show = config_commands.add_parser("show", help="every setting with where its value came from")
+    _settings_arguments(show)
+
+    models = commands.add_parser("models", help="fetch or check the model files")
+    model_commands = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
+    fetch = model_commands.add_parser("fetch", help="download, verify and cache model files")
+    fetch.add_argument("names", nargs="*", help="models to fetch (default: all in the manifest)")
+    fetch.add_argument("--force", action="store_true", help="fetch again even if cached and valid")
+    model_commands.add_parser("check", help="verify every cached model file against its sha256")
+
+    events = commands.add_parser("events", help="pretty-print or follow an event log")
+    events.add_argument("file", type=Path)
+    events.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
+    events.add_argument("--json", action="store_true", help="print the raw JSON lines")
+    events.add_argument("--type", action="append", default=[], help="only events of this type")
+
+    doctor = commands.add_parser("doctor", help="list devices, models, configuration and problems")
+    _settings_arguments(doctor)
+    return parser
+
+
+def _load(args: argparse.Namespace, extra: Sequence[str] = ()) -> LoadedSettings:
+    return load_settings(args.config, overrides=[*args.set, *extra])
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ambient.events import Event
+    from ambient.runtime.bus import EventBus
+    from ambient.runtime.device import Device
+    from ambient.runtime.event_log import EventLogWriter, format_event
+
+    if args.duration is not None and args.duration <= 0:
+        raise AmbientError(f"--duration {args.duration:g} must be more than 0 seconds")
+    extra = [f"runtime.event_log={args.event_log}"] if args.event_log else []
+    loaded = _load(args, extra)
+    settings = loaded.settings
+    bus = EventBus()
+    writer = EventLogWriter(Path(settings.runtime.event_log)) if settings.runtime.event_log else None
+    if writer:
+        bus.subscribe(writer)
+    device = Device(settings, bus=bus, simulate=args.simulate)
+    origin = device.clock.now()
+    if not args.quiet:
+
+        def show(event: Event) -> None:
+            print(format_event(event, origin), flush=True)
+
+        bus.subscribe(show)
+    device.open()
+    try:
+        reason = asyncio.run(device.run(args.duration))
+    finally:
+        if writer:
+            writer.close()
+    log.info("stopped: %s", reason)
+    return 0
+
+
+def _config_show(args: argparse.Namespace) -> int:
+    for line in describe(_load(args)):
+        print(line)
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from ambient.models import ModelStore
+
+    store = ModelStore()
+    if args.models_command == "fetch":
+        from tqdm import tqdm
+
+        names = args.names or None
+        total = len(args.names) if args.names else len(store.entries)
+        with tqdm(total=total, desc="models", unit="file", disable=None) as bar:
+
+            def advance(name: str) -> None:
+                bar.set_postfix_str(name)
+                bar.update(1)
+
+            paths = store.fetch(names, force=args.force, progress=advance)
+        for path in paths:
+            print(f"ok  {path}")
+        return 0
+    problems = 0
+    for status in store.check():
+        state = "ok " if status.problem is None else "BAD"
+        detail = f"  {status.problem}; run `ambient models fetch`" if status.problem else ""
+        print(f"{state} {status.entry.name:<14} {status.entry.licence:<8} {status.location}{detail}")
+        problems += status.problem is not None
+    return 2 if problems else 0
+
+
+def _events(args: argparse.Namespace) -> int:
+    from ambient.runtime.event_log import format_event, read_events
+
+    origin: float | None = None
+    for event in read_events(args.file, follow=args.follow):
+        if args.type and event.type not in args.type:
+            continue
+        if origin is None:
+            origin = event.t
+        print(event.to_json() if args.json else format_event(event, origin), flush=True)
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from ambient.doctor import examine
+    from ambient.models import ModelStore
+
+    findings = examine(_load(args), ModelStore())
+    for finding in findings:
+        mark = "ok " if finding.ok else "-- "
+        print(f"{mark} {finding.area:<11} {finding.what}")
+        if finding.fix:
+            print(f"    {'':<11} fix: {finding.fix}")
+    return 0 if all(f.ok for f in findings) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    handlers = {
+        "run": _run, "config": _config_show, "models": _models, "events": _events, "doctor": _doctor,
+    }  # fmt: skip
+    try:
+        return handlers[args.command](args)
+    except AmbientError as exc:
+        sys.stderr.write(f"ambient: error: {exc}\n")
+        return exc.exit_status
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

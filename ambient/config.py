@@ -1,0 +1,294 @@
+"""Typed settings: defaults, then a TOML file, then AMBIENT_* variables, then flags; ConfigError."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ambient.errors import ConfigError
+
+ENV_PREFIX = "AMBIENT_"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _range(low: float | None = None, high: float | None = None) -> dict[str, Any]:
+    return {"min": low, "max": high}
+
+
+def _choices(*names: str) -> dict[str, Any]:
+    return {"choices": names}
+
+
+@dataclass(frozen=True)
+class MicrophoneSettings:
+    backend: str = field(default="auto", metadata=_choices("auto", "file", "sounddevice"))
+    device: str = ""
+    """PortAudio device name or index for the sounddevice backend ("" = the system default)."""
+    files: tuple[str, ...] = (
+        "speech/whisper__jfk.flac",
+        "speech/pocketsphinx__goforward.flac",
+        "speech/pocketsphinx__sense_and_sensibility_01_austen_64kb-0870.flac",
+    )
+    """Audio files (or globs) the file backend plays in order; relative to runtime.data_dir."""
+    gap_s: float = field(default=1.0, metadata=_range(0.0, 60.0))
+    """Silence the file backend puts between files, so each is its own utterance."""
+    realtime: bool = True
+    """Pace the file backend at real time (False: as fast as the pipeline takes it)."""
+    loop: bool = False
+
+
+@dataclass(frozen=True)
+class CameraSettings:
+    backend: str = field(default="auto", metadata=_choices("auto", "file", "opencv", "none"))
+    source: str = "0"
+    """For opencv: a webcam index, a file, or an rtsp:// or http:// URL."""
+    file: str = "video/short_hamilton_clip.mp4"
+    """Video file or folder of images for the file backend; relative to runtime.data_dir."""
+    realtime: bool = True
+    loop: bool = False
+    width: int = field(default=640, metadata=_range(16, 7680))
+    height: int = field(default=480, metadata=_range(16, 4320))
+
+
+@dataclass(frozen=True)
+class SpeakerSettings:
+    backend: str = field(default="auto", metadata=_choices("auto", "file", "sounddevice", "none"))
+    device: str = ""
+    path: str = "ambient-speaker.wav"
+    """Where the file backend writes what it plays (a JSON of playback timestamps goes beside it)."""
+
+
+@dataclass(frozen=True)
+class VadSettings:
+    threshold: float = field(default=0.5, metadata=_range(0.0, 1.0))
+    release_threshold: float = field(default=0.35, metadata=_range(0.0, 1.0))
+    min_speech_ms: float = field(default=250.0, metadata=_range(32.0, 5000.0))
+    hangover_ms: float = field(default=600.0, metadata=_range(32.0, 10000.0))
+    start_pad_ms: float = field(default=64.0, metadata=_range(0.0, 1000.0))
+
+
+@dataclass(frozen=True)
+class VisionSettings:
+    detect_width: int = field(default=480, metadata=_range(80, 3840))
+    """Frames are downscaled to this width before face detection (CPU scales with its square)."""
+    upsample: int = field(default=1, metadata=_range(0, 3))
+    """HOG upsampling passes: each finds faces half the size at four times the cost."""
+
+
+@dataclass(frozen=True)
+class RuntimeSettings:
+    data_dir: str = str(PROJECT_ROOT.parent / "shared" / "data")
+    """Recorded media for the simulated device and the tests."""
+    event_log: str = ""
+    """JSON-lines event log path ("" = no log)."""
+    audio_queue_chunks: int = field(default=50, metadata=_range(1, 10_000))
+    """Capacity of the microphone channel (80 ms chunks) before the oldest is dropped."""
+    restart_backoff_s: float = field(default=0.5, metadata=_range(0.0, 60.0))
+    restart_backoff_max_s: float = field(default=8.0, metadata=_range(0.0, 600.0))
+    max_restarts: int = field(default=5, metadata=_range(0, 1000))
+    """Restarts of one stage before the supervisor gives up and leaves the device degraded."""
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    cache_dir: str = ""
+    """Where fetched model files live ("" = the user data directory, see `ambient models`)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    microphone: MicrophoneSettings = MicrophoneSettings()
+    camera: CameraSettings = CameraSettings()
+    speaker: SpeakerSettings = SpeakerSettings()
+    vad: VadSettings = VadSettings()
+    vision: VisionSettings = VisionSettings()
+    runtime: RuntimeSettings = RuntimeSettings()
+    models: ModelSettings = ModelSettings()
+
+    def data_path(self, relative: str) -> Path:
+        path = Path(relative).expanduser()
+        return path if path.is_absolute() else Path(self.runtime.data_dir) / path
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    """The effective settings and, for every key, where its value came from."""
+
+    settings: Settings
+    sources: Mapping[str, str]
+
+
+def _section_types() -> dict[str, type[Any]]:
+    hints = typing.get_type_hints(Settings)
+    return {f.name: hints[f.name] for f in dataclasses.fields(Settings)}
+
+
+def _parse_text(text: str, hint: Any, where: str, key: str) -> Any:
+    """Turn an environment or flag string into the declared type."""
+    if hint is bool:
+        lowered = text.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{where}: {key} = {text!r} is not a boolean; use true or false")
+    if hint is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"{where}: {key} = {text!r} is not a whole number") from None
+    if hint is float:
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(f"{where}: {key} = {text!r} is not a number") from None
+    if typing.get_origin(hint) is tuple:
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+    return text
+
+
+def _check_value(value: Any, hint: Any, meta: Mapping[str, Any], where: str, key: str) -> Any:
+    """Validate a value (from TOML or parsed text) against its declared type and range."""
+    shown = repr(value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} = {shown} must be true or false")
+    elif hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: {key} = {shown} must be a whole number")
+    elif hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: {key} = {shown} must be a number")
+        value = float(value)
+    elif typing.get_origin(hint) is tuple:
+        if isinstance(value, str):
+            value = (value,)
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: {key} = {shown} must be a list of strings")
+        value = tuple(value)
+    elif hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: {key} = {shown} must be a string")
+    low, high = meta.get("min"), meta.get("max")
+    if low is not None and value < low or high is not None and value > high:
+        raise ConfigError(f"{where}: {key} = {shown} is out of range; use {low} to {high}")
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        raise ConfigError(f"{where}: {key} = {shown} is not one of {', '.join(choices)}")
+    return value
+
+
+class _Builder:
+    """Collects values per section while remembering each one's source."""
+
+    def __init__(self) -> None:
+        self.sections = _section_types()
+        self.values: dict[str, dict[str, Any]] = {name: {} for name in self.sections}
+        self.sources: dict[str, str] = {}
+        for name, section in self.sections.items():
+            for f in dataclasses.fields(section):
+                self.sources[f"{name}.{f.name}"] = "default"
+
+    def field_of(self, dotted: str, where: str) -> tuple[str, dataclasses.Field[Any], Any]:
+        section_name, _, key = dotted.partition(".")
+        section = self.sections.get(section_name)
+        if section is None or not key:
+            known = ", ".join(self.sections)
+            raise ConfigError(f"{where}: unknown key {dotted!r}; sections are {known}")
+        fields = {f.name: f for f in dataclasses.fields(section)}
+        if key not in fields:
+            raise ConfigError(
+                f"{where}: unknown key {dotted!r}; {section_name} has {', '.join(fields)}"
+            )
+        return section_name, fields[key], typing.get_type_hints(section)[key]
+
+    def set(self, dotted: str, value: Any, where: str, source: str, *, text: bool) -> None:
+        section_name, f, hint = self.field_of(dotted, where)
+        if text:
+            value = _parse_text(str(value), hint, where, dotted)
+        value = _check_value(value, hint, f.metadata, where, dotted)
+        self.values[section_name][f.name] = value
+        self.sources[dotted] = source
+
+    def build(self) -> Settings:
+        sections = {
+            name: section(**self.values[name]) for name, section in self.sections.items()
+        }
+        return Settings(**sections)
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Sequence[str] = (),
+) -> LoadedSettings:
+    """Defaults, then `config_file` (or $AMBIENT_CONFIG), then AMBIENT_SECTION__KEY, then flags.
+
+    `overrides` are `section.key=value` strings from the command line.
+    """
+    env = os.environ if environ is None else environ
+    builder = _Builder()
+    if config_file is None and env.get(f"{ENV_PREFIX}CONFIG"):
+        config_file = Path(env[f"{ENV_PREFIX}CONFIG"])
+    if config_file is not None:
+        _apply_file(builder, config_file)
+    for name, text in sorted(env.items()):
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        dotted = name[len(ENV_PREFIX) :].lower().replace("__", ".", 1)
+        builder.set(dotted, text, f"environment {name}", f"env {name}", text=True)
+    for item in overrides:
+        dotted, sep, text = item.partition("=")
+        if not sep:
+            raise ConfigError(f"flag --set {item!r}: write it as section.key=value")
+        builder.set(dotted.strip(), text.strip(), "flag --set", "flag", text=True)
+    return LoadedSettings(settings=builder.build(), sources=dict(builder.sources))
+
+
+def _apply_file(builder: _Builder, path: Path) -> None:
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: configuration file not found; check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: cannot read the configuration file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML ({exc})") from None
+    for section_name, table in data.items():
+        if not isinstance(table, dict):
+            raise ConfigError(
+                f"{where}: unknown key {section_name!r}; settings belong in [section] tables"
+            )
+        for key, value in table.items():
+            builder.set(f"{section_name}.{key}", value, where, f"file {where}", text=False)
+
+
+def describe(loaded: LoadedSettings) -> list[str]:
+    """Lines of `section.key = value  # source` for `ambient config show`."""
+    lines = []
+    settings = loaded.settings
+    for section in dataclasses.fields(settings):
+        values = getattr(settings, section.name)
+        for f in dataclasses.fields(values):
+            dotted = f"{section.name}.{f.name}"
+            value = getattr(values, f.name)
+            shown = list(value) if isinstance(value, tuple) else value
+            lines.append(f"{dotted} = {_toml_value(shown)}  # {loaded.sources[dotted]}")
+    return lines
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return str(value)

@@ -1,0 +1,73 @@
+"""`ambient doctor`: what this machine offers the device, and the fix for each problem found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ambient.config import LoadedSettings
+from ambient.errors import AmbientError
+from ambient.models import ModelStore
+
+
+@dataclass(frozen=True)
+class Finding:
+    area: str
+    ok: bool
+    what: str
+    fix: str = ""
+
+
+def examine(loaded: LoadedSettings, store: ModelStore) -> list[Finding]:
+    settings = loaded.settings
+    findings: list[Finding] = []
+    try:
+        from ambient.devices.sound_device import input_devices, output_devices
+
+        inputs, outputs = input_devices(), output_devices()
+        findings.append(Finding(
+            "microphone", bool(inputs),
+            ", ".join(str(d["name"]) for d in inputs) or "no input device",
+            "" if inputs else "plug in a USB microphone; until then `ambient run` simulates it from recorded speech",
+        ))  # fmt: skip
+        findings.append(Finding(
+            "speaker", bool(outputs),
+            ", ".join(str(d["name"]) for d in outputs) or "no output device",
+            "" if outputs else "plug in a speaker; until then replies are written to speaker.path",
+        ))  # fmt: skip
+    except AmbientError as exc:
+        findings.append(Finding("audio", False, "PortAudio unavailable", str(exc)))
+    from ambient.devices.opencv_camera import webcam_present
+
+    camera = webcam_present(0)
+    findings.append(Finding(
+        "camera", camera, "webcam 0 answers" if camera else "no webcam at index 0",
+        "" if camera else "plug in a webcam or set camera.source to an rtsp:// URL; until then video is simulated",
+    ))  # fmt: skip
+    for status in store.check():
+        findings.append(Finding(
+            "model", status.problem is None,
+            f"{status.entry.name} ({status.entry.licence}) at {status.location}"
+            + (f": {status.problem}" if status.problem else ""),
+            "" if status.problem is None else "run `ambient models fetch`",
+        ))  # fmt: skip
+    try:
+        import face_recognition  # noqa: F401
+
+        findings.append(Finding("vision", True, "face_recognition importable"))
+    except ImportError:
+        findings.append(Finding(
+            "vision", False, "face_recognition not installed",
+            "pip install dlib-bin face-recognition-models && pip install --no-deps face-recognition",
+        ))  # fmt: skip
+    data = Path(settings.runtime.data_dir)
+    findings.append(Finding(
+        "simulation", data.is_dir(), f"recorded media in {data}",
+        "" if data.is_dir() else "set runtime.data_dir (or AMBIENT_RUNTIME__DATA_DIR) to the shared data folder",
+    ))  # fmt: skip
+    changed = [k for k, source in loaded.sources.items() if source != "default"]
+    findings.append(Finding(
+        "config", True, f"{len(changed)} setting(s) changed from defaults"
+        + (f": {', '.join(changed)}" if changed else "") + "; `ambient config show` lists all",
+    ))  # fmt: skip
+    return findings

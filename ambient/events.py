@@ -1,0 +1,182 @@
+"""Every event the runtime publishes: frozen dataclasses with a lossless JSON round-trip."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+Box = tuple[int, int, int, int]
+"""A face box in frame pixels: (left, top, width, height)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Something a stage learned. `t` is the device clock in seconds; `correlation_id` ties together
+    every event of one interaction (None for events that belong to no interaction)."""
+
+    t: float
+    correlation_id: str | None = None
+
+    registry: ClassVar[dict[str, type[Event]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        Event.registry[cls.__name__] = cls
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.type}
+        for field in dataclasses.fields(self):
+            data[field.name] = getattr(self, field.name)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Event:
+        name = data.get("type")
+        cls = Event.registry.get(str(name))
+        if cls is None:
+            raise ValueError(f"unknown event type {name!r}")
+        hints = typing.get_type_hints(cls)
+        kwargs = {
+            field.name: _as_type(data[field.name], hints[field.name])
+            for field in dataclasses.fields(cls)
+            if field.name in data
+        }
+        return cls(**kwargs)
+
+    @staticmethod
+    def from_json(line: str) -> Event:
+        return Event.from_dict(json.loads(line))
+
+
+def _as_type(value: Any, hint: Any) -> Any:
+    """Turn JSON lists back into the tuples the dataclass declares (recursively)."""
+    origin = typing.get_origin(hint)
+    if origin is tuple and isinstance(value, list):
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_as_type(item, args[0]) for item in value)
+        return tuple(_as_type(item, arg) for item, arg in zip(value, args, strict=True))
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(hint):
+            if arg is not type(None) and value is not None:
+                return _as_type(value, arg)
+    return value
+
+
+# --- device lifecycle -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceStarted(Event):
+    microphone: str
+    camera: str
+    simulated: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceStopped(Event):
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceDegraded(Event):
+    """A component stopped working; the rest of the device goes on without it."""
+
+    component: str
+    reason: str
+    fix: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceRecovered(Event):
+    component: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MediaEnded(Event):
+    """A file-backed source reached its end and was not set to loop."""
+
+    source: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelStats(Event):
+    """How many items a media channel delivered and dropped (drop-oldest) over the run."""
+
+    channel: str
+    delivered: int
+    dropped: int
+
+
+# --- supervision ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageFailed(Event):
+    stage: str
+    error: str
+    attempt: int
+    restart_in_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageRestarted(Event):
+    stage: str
+    attempt: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageGaveUp(Event):
+    stage: str
+    error: str
+
+
+# --- audio ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpeechStarted(Event):
+    """Speech began at `start_sample` (16 kHz samples since the microphone opened)."""
+
+    start_sample: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpeechEnded(Event):
+    """Speech that began at `start_sample` ended at `end_sample` (exclusive)."""
+
+    start_sample: int
+    end_sample: int
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end_sample - self.start_sample) / 16_000
+
+
+# --- vision -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class FacesDetected(Event):
+    frame_index: int
+    width: int
+    height: int
+    boxes: tuple[Box, ...]
+
+
+def new_correlation_id() -> str:
+    """A short random id that ties one interaction's events together."""
+    import secrets
+
+    return secrets.token_hex(6)

@@ -1,0 +1,1 @@
+"""Bus, channels, supervisor, event log and the device assembled from configuration."""

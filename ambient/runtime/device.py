@@ -1,0 +1,203 @@
+"""The device: devices, channels and stages assembled from configuration, run under supervision."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from ambient.audio.segmenter import SegmenterSettings
+from ambient.audio.speech_activity import SpeechActivity
+from ambient.audio.speech_stage import SpeechStage
+from ambient.clock import Clock, MonotonicClock
+from ambient.config import Settings
+from ambient.devices.protocols import Frame
+from ambient.devices.registry import DeviceBundle, build_devices
+from ambient.events import ChannelStats, DeviceStarted, DeviceStopped
+from ambient.models import ModelStore
+from ambient.runtime.bus import EventBus
+from ambient.runtime.capture import CameraCapture, MicrophoneCapture
+from ambient.runtime.channels import FrameSlot, MediaChannel
+from ambient.runtime.supervisor import RestartPolicy, StageSpec, Supervisor
+from ambient.vision.detection import HogFaceDetector
+from ambient.vision.face_stage import FaceStage
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT_S = 2.0
+
+
+def segmenter_settings(settings: Settings) -> SegmenterSettings:
+    vad = settings.vad
+    return SegmenterSettings(
+        threshold=vad.threshold,
+        release_threshold=vad.release_threshold,
+        min_speech_ms=vad.min_speech_ms,
+        hangover_ms=vad.hangover_ms,
+        start_pad_ms=vad.start_pad_ms,
+    )
+
+
+@dataclass
+class _Executors:
+    """One thread per blocking job, so a slow face detection never delays the audio path."""
+
+    microphone: ThreadPoolExecutor
+    camera: ThreadPoolExecutor
+    audio: ThreadPoolExecutor
+    vision: ThreadPoolExecutor
+
+    @staticmethod
+    def create() -> _Executors:
+        def one(name: str) -> ThreadPoolExecutor:
+            return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ambient-{name}")
+
+        return _Executors(one("microphone"), one("camera"), one("audio"), one("vision"))
+
+    def shutdown(self) -> None:
+        for executor in (self.microphone, self.camera, self.audio, self.vision):
+            executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Device:
+    """The whole runtime. The simulated device is this with file backends, nothing else swapped."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        bus: EventBus | None = None,
+        clock: Clock | None = None,
+        simulate: bool = False,
+        devices: DeviceBundle | None = None,
+        models: ModelStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.bus = bus or EventBus()
+        self.clock = clock or MonotonicClock()
+        self.devices = devices or build_devices(settings, self.clock, simulate)
+        store = models or ModelStore(
+            Path(settings.models.cache_dir) if settings.models.cache_dir else None
+        )
+        # Loading the model and opening the devices here, before anything runs, turns a missing
+        # file into a one-line error at start-up instead of a degraded stage later.
+        self.speech = SpeechActivity(store.path("silero_vad"), segmenter_settings(settings))
+        runtime = settings.runtime
+        self.supervisor = Supervisor(
+            self.bus,
+            self.clock,
+            RestartPolicy(runtime.restart_backoff_s, runtime.restart_backoff_max_s, runtime.max_restarts),
+        )
+        self.audio_chunks: MediaChannel[npt.NDArray[np.int16]] = MediaChannel(
+            "audio", runtime.audio_queue_chunks
+        )
+        self.frames: FrameSlot[tuple[int, Frame]] = FrameSlot("frames")
+        self._stop = asyncio.Event()
+        self._stop_reason = "finished"
+        self._executors = _Executors.create()
+        self.face_stage: FaceStage | None = None
+        self.microphone_capture: MicrophoneCapture | None = None
+        self.camera_capture: CameraCapture | None = None
+
+    def open(self) -> None:
+        """Open every device now, so a bad file or a missing device fails before the run starts."""
+        self.devices.microphone.open()
+        if self.devices.camera is not None:
+            self.devices.camera.open()
+        if self.devices.speaker is not None:
+            self.devices.speaker.open()
+
+    def request_stop(self, reason: str) -> None:
+        self._stop_reason = reason
+        self._stop.set()
+
+    def _assemble(self) -> None:
+        devices = self.devices
+        realtime = getattr(devices.microphone, "_realtime", True)
+        self.microphone_capture = MicrophoneCapture(
+            devices.microphone, self.audio_chunks, self.bus, self.clock, self._executors.microphone,
+            on_delivery=lambda: self.supervisor.report_ok("microphone"),
+            backpressure=devices.simulated and not realtime, opened=True,
+        )  # fmt: skip
+        self.supervisor.add(StageSpec(
+            "microphone", self.microphone_capture.run, "microphone",
+            "check the microphone connection; `ambient doctor` lists audio devices",
+        ))  # fmt: skip
+        speech_stage = SpeechStage(self.speech, self.audio_chunks, self.bus, self.clock, self._executors.audio)
+        self.supervisor.add(StageSpec(
+            "speech", speech_stage.run, "voice activity", "see the log for the VAD error; `ambient models check`",
+        ))  # fmt: skip
+        if devices.camera is None:
+            return
+        self.camera_capture = CameraCapture(
+            devices.camera, self.frames, self.bus, self.clock, self._executors.camera,
+            on_delivery=lambda: self.supervisor.report_ok("camera"), opened=True,
+        )  # fmt: skip
+        self.supervisor.add(StageSpec(
+            "camera", self.camera_capture.run, "camera",
+            "check the camera cable or camera.source; audio keeps working meanwhile",
+        ))  # fmt: skip
+        settings = self.settings.vision
+        detector = HogFaceDetector(settings.detect_width, settings.upsample)
+        self.face_stage = FaceStage(detector, self.frames, self.bus, self.clock, self._executors.vision)
+        self.supervisor.add(StageSpec(
+            "faces", self.face_stage.run, "face detection", "see the log for the detector error",
+        ))  # fmt: skip
+
+    async def run(self, duration_s: float | None = None) -> str:
+        """Run until stopped (signal, duration, or every source ended); returns the stop reason."""
+        self._assemble()
+        self._install_signal_handlers()
+        devices = self.devices
+        self.bus.publish(DeviceStarted(
+            t=self.clock.now(), microphone=devices.microphone.name,
+            camera=devices.camera.name if devices.camera else "none", simulated=devices.simulated,
+        ))  # fmt: skip
+        tasks = self.supervisor.start()
+        waiters = [asyncio.create_task(self._stop.wait())]
+        if duration_s is not None:
+            waiters.append(asyncio.create_task(self._after(duration_s)))
+        waiters.append(asyncio.create_task(self._all_done(tasks)))
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+        await self.supervisor.stop(SHUTDOWN_TIMEOUT_S)
+        self._executors.shutdown()
+        if devices.speaker is not None:
+            devices.speaker.close()
+        now = self.clock.now()
+        for channel in (self.audio_chunks, self.frames):
+            self.bus.publish(
+                ChannelStats(t=now, channel=channel.name, delivered=channel.delivered, dropped=channel.dropped)
+            )
+        self.bus.publish(DeviceStopped(t=now, reason=self._stop_reason))
+        self._remove_signal_handlers()
+        return self._stop_reason
+
+    async def _after(self, seconds: float) -> None:
+        await self.clock.sleep(seconds)
+        self.request_stop(f"ran for {seconds:g} s")
+
+    async def _all_done(self, tasks: list[asyncio.Task[None]]) -> None:
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.request_stop("every source ended")
+
+    def _install_signal_handlers(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.request_stop, f"signal {sig.name}")
+
+    def _remove_signal_handlers(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

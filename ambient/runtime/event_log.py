@@ -1,0 +1,78 @@
+"""The JSON-lines event log: the truth of what happened, written before anyone reacts."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from ambient.errors import AmbientError
+from ambient.events import Event
+
+
+class EventLogWriter:
+    """Appends one JSON object per line and flushes each, so a crash loses at most a partial line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file: IO[str] | None = path.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise AmbientError(f"event log {path} cannot be written ({exc.strerror}); choose another --event-log") from None
+
+    def __call__(self, event: Event) -> None:
+        if self._file is None:
+            return
+        self._file.write(event.to_json() + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def read_events(path: Path, follow: bool = False, poll_s: float = 0.2) -> Iterator[Event]:
+    """Events from a log; with `follow`, keeps waiting for new lines like `tail -f`."""
+    if not path.is_file():
+        raise AmbientError(f"event log {path} not found; pass the file given to `ambient run --event-log`")
+    with path.open("r", encoding="utf-8") as handle:
+        number = 0
+        pending = ""
+        while True:
+            line = handle.readline()
+            if not line:
+                if not follow:
+                    break
+                time.sleep(poll_s)
+                continue
+            if not line.endswith("\n") and follow:
+                pending += line  # a line still being written: wait for its end
+                continue
+            line, pending = pending + line, ""
+            number += 1
+            if not line.strip():
+                continue
+            try:
+                yield Event.from_json(line)
+            except (json.JSONDecodeError, ValueError, TypeError, KeyError) as exc:
+                raise AmbientError(f"event log {path} line {number} is not an ambient event ({exc})") from None
+
+
+def format_event(event: Event, origin: float = 0.0) -> str:
+    """One human line: time since start, type, the fields that matter, the correlation id."""
+    details = []
+    for key, value in event.to_dict().items():
+        if key in ("type", "t", "correlation_id"):
+            continue
+        if key.endswith("_sample") and isinstance(value, int):
+            details.append(f"{key[: -len('_sample')]}={value / 16000:.2f}s")
+        elif key == "boxes":
+            details.append(f"faces={len(value)}")
+        else:
+            details.append(f"{key}={value}")
+    cid = f"  [{event.correlation_id}]" if event.correlation_id else ""
+    return f"{event.t - origin:8.2f}s  {event.type:<16} {' '.join(details)}{cid}"

@@ -1,0 +1,141 @@
+"""Runs every stage as an asyncio task and restarts a failed one with back-off, marking degradation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from ambient.clock import Clock
+from ambient.errors import AmbientError
+from ambient.events import DeviceDegraded, DeviceRecovered, StageFailed, StageGaveUp, StageRestarted
+from ambient.runtime.bus import EventBus
+
+log = logging.getLogger(__name__)
+
+StageBody = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class StageSpec:
+    name: str
+    body: StageBody
+    component: str
+    """What the device loses while this stage is down ("camera", "microphone", ...)."""
+    fix: str
+    """What the owner can do about it, shown in DeviceDegraded and `ambient doctor`."""
+
+
+@dataclass
+class RestartPolicy:
+    backoff_s: float = 0.5
+    backoff_max_s: float = 8.0
+    max_restarts: int = 5
+    stable_s: float = 10.0
+    """A stage that ran this long before failing starts its restart count afresh."""
+
+
+@dataclass
+class _StageState:
+    spec: StageSpec
+    attempt: int = 0
+    finished: bool = False
+    gave_up: bool = False
+    run_started: float = 0.0
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+class Supervisor:
+    """One task per stage; a crash is an event and a back-off, not the end of the device."""
+
+    def __init__(self, bus: EventBus, clock: Clock, policy: RestartPolicy | None = None) -> None:
+        self._bus = bus
+        self._clock = clock
+        self.policy = policy or RestartPolicy()
+        self._stages: dict[str, _StageState] = {}
+        self.degraded: dict[str, str] = {}
+        """component -> reason, for every component currently down."""
+
+    def add(self, spec: StageSpec) -> None:
+        self._stages[spec.name] = _StageState(spec)
+
+    def start(self) -> list[asyncio.Task[None]]:
+        tasks = []
+        for state in self._stages.values():
+            state.task = asyncio.create_task(self._supervise(state), name=f"stage:{state.spec.name}")
+            tasks.append(state.task)
+        return tasks
+
+    def report_ok(self, name: str) -> None:
+        """A stage delivered something: if its component was degraded, it has recovered.
+
+        Cheap enough to call per item: one dict lookup while everything is healthy.
+        """
+        if not self.degraded:
+            return
+        component = self._stages[name].spec.component
+        if self.degraded.pop(component, None) is not None:
+            self._bus.publish(DeviceRecovered(t=self._clock.now(), component=component))
+
+    def stage_finished(self, name: str) -> bool:
+        state = self._stages[name]
+        return state.finished or state.gave_up
+
+    async def stop(self, timeout_s: float = 2.0) -> None:
+        tasks = [s.task for s in self._stages.values() if s.task is not None and not s.task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            done, pending = await asyncio.wait(tasks, timeout=timeout_s)
+            for task in pending:
+                log.warning("stage %s did not stop within %.1f s", task.get_name(), timeout_s)
+
+    async def _supervise(self, state: _StageState) -> None:
+        spec = state.spec
+        while True:
+            state.run_started = self._clock.now()
+            try:
+                await spec.body()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not await self._after_failure(state, exc):
+                    return
+                continue
+            state.finished = True
+            log.info("stage %s finished", spec.name)
+            return
+
+    async def _after_failure(self, state: _StageState, exc: Exception) -> bool:
+        """Publish the failure and wait out the back-off; False when the stage is given up."""
+        spec = state.spec
+        message = str(exc) if isinstance(exc, AmbientError) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, AmbientError):
+            log.error("stage %s crashed", spec.name, exc_info=exc)
+        if self._clock.now() - state.run_started >= self.policy.stable_s:
+            state.attempt = 0  # it had been healthy for a while: a fresh failure, not a streak
+        state.attempt += 1
+        self._mark_degraded(spec, message)
+        if state.attempt > self.policy.max_restarts:
+            state.gave_up = True
+            self._bus.publish(StageGaveUp(t=self._clock.now(), stage=spec.name, error=message))
+            return False
+        delay = min(self.policy.backoff_s * 2 ** (state.attempt - 1), self.policy.backoff_max_s)
+        self._bus.publish(
+            StageFailed(
+                t=self._clock.now(), stage=spec.name, error=message,
+                attempt=state.attempt, restart_in_s=delay,
+            )  # fmt: skip
+        )
+        await self._clock.sleep(delay)
+        self._bus.publish(StageRestarted(t=self._clock.now(), stage=spec.name, attempt=state.attempt))
+        return True
+
+    def _mark_degraded(self, spec: StageSpec, reason: str) -> None:
+        first = spec.component not in self.degraded
+        self.degraded[spec.component] = reason
+        if first:
+            self._bus.publish(
+                DeviceDegraded(t=self._clock.now(), component=spec.component, reason=reason, fix=spec.fix)
+            )

@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks: where the shared media is, audio servers for device tests."""

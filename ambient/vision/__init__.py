@@ -1,0 +1,1 @@
+"""Vision cores: face detection (tracking and identity come next)."""

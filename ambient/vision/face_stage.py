@@ -1,0 +1,58 @@
+"""The face detection stage: newest frame from the slot, detection in the executor, events out."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import Executor
+
+from ambient.clock import Clock
+from ambient.devices.protocols import Frame
+from ambient.events import FacesDetected
+from ambient.runtime.bus import EventBus
+from ambient.runtime.channels import ChannelClosed, ControlMessage, FrameSlot
+from ambient.vision.detection import HogFaceDetector
+
+
+class FaceStage:
+    """Publishes FacesDetected when the number of faces changes, and at most once a second
+    while it stays the same (tracking, a later stage, will carry identities frame to frame)."""
+
+    def __init__(
+        self,
+        detector: HogFaceDetector,
+        frames: FrameSlot[tuple[int, Frame]],
+        bus: EventBus,
+        clock: Clock,
+        executor: Executor,
+        repeat_s: float = 1.0,
+    ) -> None:
+        self._detector = detector
+        self._frames = frames
+        self._bus = bus
+        self._clock = clock
+        self._executor = executor
+        self._repeat_s = repeat_s
+        self.frames_processed = 0
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_count = 0
+        last_published = float("-inf")
+        while True:
+            try:
+                item = await self._frames.get()
+            except ChannelClosed:
+                return
+            if isinstance(item, ControlMessage):
+                continue
+            index, frame = item
+            boxes = await loop.run_in_executor(self._executor, self._detector.detect, frame)
+            self.frames_processed += 1
+            now = self._clock.now()
+            if len(boxes) != last_count or (boxes and now - last_published >= self._repeat_s):
+                height, width = frame.shape[:2]
+                self._bus.publish(
+                    FacesDetected(t=now, frame_index=index, width=width, height=height, boxes=boxes)
+                )
+                last_published = now
+                last_count = len(boxes)
