@@ -27,9 +27,12 @@ class _Parser(argparse.ArgumentParser):
 def _settings_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML configuration file")
     parser.add_argument(
-        "--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
         help="override one setting (repeatable); wins over the file and AMBIENT_* variables",
-    )  # fmt: skip
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,8 +175,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     handlers = {
-        "run": _run, "config": _config_show, "models": _models, "events": _events, "doctor": _doctor,
-    }  # fmt: skip
+        "run": _run,
+        "config": _config_show,
+        "models": _models,
+        "events": _events,
+        "doctor": _doctor,
+    }
     try:
         return handlers[args.command](args)
     except AmbientError as exc:

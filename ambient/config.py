@@ -172,11 +172,10 @@ def _check_value(value: Any, hint: Any, meta: Mapping[str, Any], where: str, key
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: {key} = {shown} must be a list of strings")
         value = tuple(value)
-    elif hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{where}: {key} = {shown} must be a string")
+    elif hint is str and not isinstance(value, str):
+        raise ConfigError(f"{where}: {key} = {shown} must be a string")
     low, high = meta.get("min"), meta.get("max")
-    if low is not None and value < low or high is not None and value > high:
+    if (low is not None and value < low) or (high is not None and value > high):
         raise ConfigError(f"{where}: {key} = {shown} is out of range; use {low} to {high}")
     choices = meta.get("choices")
     if choices and value not in choices:
@@ -203,9 +202,7 @@ class _Builder:
             raise ConfigError(f"{where}: unknown key {dotted!r}; sections are {known}")
         fields = {f.name: f for f in dataclasses.fields(section)}
         if key not in fields:
-            raise ConfigError(
-                f"{where}: unknown key {dotted!r}; {section_name} has {', '.join(fields)}"
-            )
+            raise ConfigError(f"{where}: unknown key {dotted!r}; {section_name} has {', '.join(fields)}")
         return section_name, fields[key], typing.get_type_hints(section)[key]
 
     def set(self, dotted: str, value: Any, where: str, source: str, *, text: bool) -> None:
@@ -217,9 +214,7 @@ class _Builder:
         self.sources[dotted] = source
 
     def build(self) -> Settings:
-        sections = {
-            name: section(**self.values[name]) for name, section in self.sections.items()
-        }
+        sections = {name: section(**self.values[name]) for name, section in self.sections.items()}
         return Settings(**sections)
 
 
@@ -263,9 +258,7 @@ def _apply_file(builder: _Builder, path: Path) -> None:
         raise ConfigError(f"{where}: not valid TOML ({exc})") from None
     for section_name, table in data.items():
         if not isinstance(table, dict):
-            raise ConfigError(
-                f"{where}: unknown key {section_name!r}; settings belong in [section] tables"
-            )
+            raise ConfigError(f"{where}: unknown key {section_name!r}; settings belong in [section] tables")
         for key, value in table.items():
             builder.set(f"{section_name}.{key}", value, where, f"file {where}", text=False)
 

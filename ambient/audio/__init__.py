@@ -6,6 +6,12 @@ from ambient.audio.speech_activity import SpeechActivity, SpeechBoundary
 from ambient.audio.vad import SileroVad
 
 __all__ = [
-    "CHUNK_SAMPLES", "SAMPLE_RATE", "AudioRing", "EndOfTurnSegmenter", "SegmenterSettings",
-    "SileroVad", "SpeechActivity", "SpeechBoundary",
-]  # fmt: skip
+    "CHUNK_SAMPLES",
+    "SAMPLE_RATE",
+    "AudioRing",
+    "EndOfTurnSegmenter",
+    "SegmenterSettings",
+    "SileroVad",
+    "SpeechActivity",
+    "SpeechBoundary",
+]

@@ -13,9 +13,7 @@ from ambient.audio.ring import SAMPLE_RATE
 log = logging.getLogger(__name__)
 
 
-def to_device_rate(
-    samples: npt.NDArray[np.floating], rate: int, source: str
-) -> npt.NDArray[np.float32]:
+def to_device_rate(samples: npt.NDArray[np.floating], rate: int, source: str) -> npt.NDArray[np.float32]:
     """Downmix (frames x channels) to mono and resample to 16 kHz with a polyphase filter.
 
     Runs once per file, never per chunk, so scipy's anti-aliased `resample_poly` is affordable.

@@ -33,16 +33,12 @@ class SpeechActivity:
         self.vad = SileroVad(model_path)
         self.ring = AudioRing(VAD_WINDOW)
         self.segmenter = EndOfTurnSegmenter(settings, window_ms=VAD_WINDOW / 16.0)
-        self._thresholds = np.array(
-            [[settings.threshold, settings.release_threshold]], dtype=np.float32
-        )
+        self._thresholds = np.array([[settings.threshold, settings.release_threshold]], dtype=np.float32)
         self._decisions = np.zeros((1, 2), dtype=np.bool_)
         self._decision_row = self._decisions[0]
         self._open_start: int | None = None
 
-    def push(
-        self, chunk: npt.NDArray[np.int16] | npt.NDArray[np.float32]
-    ) -> tuple[SpeechBoundary, ...]:
+    def push(self, chunk: npt.NDArray[np.int16] | npt.NDArray[np.float32]) -> tuple[SpeechBoundary, ...]:
         """Write one chunk and process every window it completes."""
         self.ring.write(chunk)
         return self.process()
@@ -59,7 +55,7 @@ class SpeechActivity:
             np.greater_equal(probability, self._thresholds, out=self._decisions)
             change = self.segmenter.update(self._decision_row[0], self._decision_row[1])
             if change:
-                boundaries = boundaries + (self._boundary(change),)
+                boundaries = (*boundaries, self._boundary(change))
         return boundaries
 
     def flush(self) -> tuple[SpeechBoundary, ...]:

@@ -69,13 +69,17 @@ class SpeechStage:
             if boundary.end_sample is None:
                 self._correlation_id = new_correlation_id()
                 self._bus.publish(
-                    SpeechStarted(t=now, correlation_id=self._correlation_id, start_sample=boundary.start_sample)
+                    SpeechStarted(
+                        t=now, correlation_id=self._correlation_id, start_sample=boundary.start_sample
+                    )
                 )
             else:
                 self._bus.publish(
                     SpeechEnded(
-                        t=now, correlation_id=self._correlation_id or new_correlation_id(),
-                        start_sample=boundary.start_sample, end_sample=boundary.end_sample,
-                    )  # fmt: skip
+                        t=now,
+                        correlation_id=self._correlation_id or new_correlation_id(),
+                        start_sample=boundary.start_sample,
+                        end_sample=boundary.end_sample,
+                    )
                 )
                 self._correlation_id = None

@@ -64,16 +64,10 @@ class SileroVad:
     def _bind(self, state_in: int, state_out: int) -> ort.IOBinding:
         binding = self._session.io_binding()
         binding.bind_ortvalue_input("input", ort.OrtValue.ortvalue_from_numpy(self._input))
-        binding.bind_ortvalue_input(
-            "state", ort.OrtValue.ortvalue_from_numpy(self._states[state_in])
-        )
+        binding.bind_ortvalue_input("state", ort.OrtValue.ortvalue_from_numpy(self._states[state_in]))
         binding.bind_ortvalue_input("sr", ort.OrtValue.ortvalue_from_numpy(self._sample_rate))
-        binding.bind_ortvalue_output(
-            "output", ort.OrtValue.ortvalue_from_numpy(self.probability)
-        )
-        binding.bind_ortvalue_output(
-            "stateN", ort.OrtValue.ortvalue_from_numpy(self._states[state_out])
-        )
+        binding.bind_ortvalue_output("output", ort.OrtValue.ortvalue_from_numpy(self.probability))
+        binding.bind_ortvalue_output("stateN", ort.OrtValue.ortvalue_from_numpy(self._states[state_out]))
         return binding
 
     def reset(self) -> None:

@@ -4,6 +4,12 @@ from ambient.devices.protocols import Button, Camera, Indicator, IndicatorState,
 from ambient.devices.registry import DeviceBundle, build_devices
 
 __all__ = [
-    "Button", "Camera", "DeviceBundle", "Indicator", "IndicatorState", "Microphone", "Speaker",
+    "Button",
+    "Camera",
+    "DeviceBundle",
+    "Indicator",
+    "IndicatorState",
+    "Microphone",
+    "Speaker",
     "build_devices",
-]  # fmt: skip
+]

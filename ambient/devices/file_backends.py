@@ -29,9 +29,7 @@ def decode_audio(path: Path) -> npt.NDArray[np.float32]:
     try:
         samples, rate = soundfile.read(str(path), dtype="float32", always_2d=False)
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as exc:
-        raise MediaError(
-            f"audio file {path} cannot be decoded ({exc}); use WAV or FLAC audio"
-        ) from None
+        raise MediaError(f"audio file {path} cannot be decoded ({exc}); use WAV or FLAC audio") from None
     if samples.size == 0:
         raise MediaError(f"audio file {path} holds no samples; record it again")
     return to_device_rate(samples, int(rate), str(path))
@@ -181,7 +179,7 @@ class VideoFileCamera:
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
             raise DeviceError(f"camera frame {path} cannot be decoded")
-        return image  # type: ignore[no-any-return]
+        return image.astype(np.uint8, copy=False)
 
     def _rewind(self) -> None:
         import cv2
@@ -217,7 +215,9 @@ class WavFileSpeaker:
                 str(self.path), "w", samplerate=SAMPLE_RATE, channels=1, subtype="PCM_16"
             )
         except (OSError, RuntimeError) as exc:
-            raise DeviceError(f"speaker file {self.path} cannot be written ({exc}); check speaker.path") from None
+            raise DeviceError(
+                f"speaker file {self.path} cannot be written ({exc}); check speaker.path"
+            ) from None
         self._written = 0
         self.playbacks = []
 

@@ -36,11 +36,9 @@ class GpioButton:
 
     def __init__(self, pin: int) -> None:
         try:
-            from gpiozero import Button as _GpioZeroButton  # type: ignore[import-not-found]
+            from gpiozero import Button as _GpioZeroButton
         except ImportError:
-            raise DependencyError(
-                "the GPIO button needs gpiozero: pip install 'ambient[pi]'"
-            ) from None
+            raise DependencyError("the GPIO button needs gpiozero: pip install 'ambient[pi]'") from None
         self.name = f"gpio:{pin}"
         self._pressed = False
         self._button = _GpioZeroButton(pin)

@@ -25,9 +25,10 @@ def import_sounddevice() -> ModuleType:
         ) from None
     except OSError:
         raise DependencyError(
-            "the sounddevice backend needs PortAudio: apt-get install libportaudio2 (or brew install portaudio)"
+            "the sounddevice backend needs PortAudio: "
+            "apt-get install libportaudio2 (or brew install portaudio)"
         ) from None
-    return sounddevice
+    return sounddevice  # type: ignore[no-any-return]
 
 
 def _device_arg(device: str) -> int | str | None:
@@ -59,9 +60,12 @@ class SoundDeviceMicrophone:
         sd = import_sounddevice()
         try:
             self._stream = sd.RawInputStream(
-                samplerate=SAMPLE_RATE, channels=1, dtype="int16",
-                blocksize=CHUNK_SAMPLES, device=self._device,
-            )  # fmt: skip
+                samplerate=SAMPLE_RATE,
+                channels=1,
+                dtype="int16",
+                blocksize=CHUNK_SAMPLES,
+                device=self._device,
+            )
             self._stream.start()
         except Exception as exc:  # PortAudioError and ValueError for a bad device name
             raise DeviceError(

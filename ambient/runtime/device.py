@@ -82,9 +82,7 @@ class Device:
         self.bus = bus or EventBus()
         self.clock = clock or MonotonicClock()
         self.devices = devices or build_devices(settings, self.clock, simulate)
-        store = models or ModelStore(
-            Path(settings.models.cache_dir) if settings.models.cache_dir else None
-        )
+        store = models or ModelStore(Path(settings.models.cache_dir) if settings.models.cache_dir else None)
         # Loading the model and opening the devices here, before anything runs, turns a missing
         # file into a one-line error at start-up instead of a degraded stage later.
         self.speech = SpeechActivity(store.path("silero_vad"), segmenter_settings(settings))
@@ -121,46 +119,80 @@ class Device:
         devices = self.devices
         realtime = getattr(devices.microphone, "_realtime", True)
         self.microphone_capture = MicrophoneCapture(
-            devices.microphone, self.audio_chunks, self.bus, self.clock, self._executors.microphone,
+            devices.microphone,
+            self.audio_chunks,
+            self.bus,
+            self.clock,
+            self._executors.microphone,
             on_delivery=lambda: self.supervisor.report_ok("microphone"),
-            backpressure=devices.simulated and not realtime, opened=True,
-        )  # fmt: skip
-        self.supervisor.add(StageSpec(
-            "microphone", self.microphone_capture.run, "microphone",
-            "check the microphone connection; `ambient doctor` lists audio devices",
-        ))  # fmt: skip
-        speech_stage = SpeechStage(self.speech, self.audio_chunks, self.bus, self.clock, self._executors.audio)
-        self.supervisor.add(StageSpec(
-            "speech", speech_stage.run, "voice activity", "see the log for the VAD error; `ambient models check`",
-        ))  # fmt: skip
+            backpressure=devices.simulated and not realtime,
+            opened=True,
+        )
+        self.supervisor.add(
+            StageSpec(
+                "microphone",
+                self.microphone_capture.run,
+                "microphone",
+                "check the microphone connection; `ambient doctor` lists audio devices",
+            )
+        )
+        speech_stage = SpeechStage(
+            self.speech, self.audio_chunks, self.bus, self.clock, self._executors.audio
+        )
+        self.supervisor.add(
+            StageSpec(
+                "speech",
+                speech_stage.run,
+                "voice activity",
+                "see the log for the VAD error; `ambient models check`",
+            )
+        )
         if devices.camera is None:
             return
         self.camera_capture = CameraCapture(
-            devices.camera, self.frames, self.bus, self.clock, self._executors.camera,
-            on_delivery=lambda: self.supervisor.report_ok("camera"), opened=True,
-        )  # fmt: skip
-        self.supervisor.add(StageSpec(
-            "camera", self.camera_capture.run, "camera",
-            "check the camera cable or camera.source; audio keeps working meanwhile",
-        ))  # fmt: skip
+            devices.camera,
+            self.frames,
+            self.bus,
+            self.clock,
+            self._executors.camera,
+            on_delivery=lambda: self.supervisor.report_ok("camera"),
+            opened=True,
+        )
+        self.supervisor.add(
+            StageSpec(
+                "camera",
+                self.camera_capture.run,
+                "camera",
+                "check the camera cable or camera.source; audio keeps working meanwhile",
+            )
+        )
         settings = self.settings.vision
         detector = HogFaceDetector(settings.detect_width, settings.upsample)
         self.face_stage = FaceStage(detector, self.frames, self.bus, self.clock, self._executors.vision)
-        self.supervisor.add(StageSpec(
-            "faces", self.face_stage.run, "face detection", "see the log for the detector error",
-        ))  # fmt: skip
+        self.supervisor.add(
+            StageSpec(
+                "faces",
+                self.face_stage.run,
+                "face detection",
+                "see the log for the detector error",
+            )
+        )
 
     async def run(self, duration_s: float | None = None) -> str:
         """Run until stopped (signal, duration, or every source ended); returns the stop reason."""
         self._assemble()
         self._install_signal_handlers()
         devices = self.devices
-        self.bus.publish(DeviceStarted(
-            t=self.clock.now(), microphone=devices.microphone.name,
-            camera=devices.camera.name if devices.camera else "none", simulated=devices.simulated,
-        ))  # fmt: skip
+        self.bus.publish(
+            DeviceStarted(
+                t=self.clock.now(),
+                microphone=devices.microphone.name,
+                camera=devices.camera.name if devices.camera else "none",
+                simulated=devices.simulated,
+            )
+        )
         tasks = self.supervisor.start()
-        waiters = [asyncio.create_task(self._stop.wait())]
+        waiters: list[asyncio.Task[object]] = [asyncio.create_task(self._stop.wait())]
         if duration_s is not None:
             waiters.append(asyncio.create_task(self._after(duration_s)))
         waiters.append(asyncio.create_task(self._all_done(tasks)))
@@ -174,7 +206,9 @@ class Device:
         now = self.clock.now()
         for channel in (self.audio_chunks, self.frames):
             self.bus.publish(
-                ChannelStats(t=now, channel=channel.name, delivered=channel.delivered, dropped=channel.dropped)
+                ChannelStats(
+                    t=now, channel=channel.name, delivered=channel.delivered, dropped=channel.dropped
+                )
             )
         self.bus.publish(DeviceStopped(t=now, reason=self._stop_reason))
         self._remove_signal_handlers()

@@ -21,7 +21,9 @@ class EventLogWriter:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file: IO[str] | None = path.open("a", encoding="utf-8")
         except OSError as exc:
-            raise AmbientError(f"event log {path} cannot be written ({exc.strerror}); choose another --event-log") from None
+            raise AmbientError(
+                f"event log {path} cannot be written ({exc.strerror}); choose another --event-log"
+            ) from None
 
     def __call__(self, event: Event) -> None:
         if self._file is None:
@@ -59,7 +61,9 @@ def read_events(path: Path, follow: bool = False, poll_s: float = 0.2) -> Iterat
             try:
                 yield Event.from_json(line)
             except (json.JSONDecodeError, ValueError, TypeError, KeyError) as exc:
-                raise AmbientError(f"event log {path} line {number} is not an ambient event ({exc})") from None
+                raise AmbientError(
+                    f"event log {path} line {number} is not an ambient event ({exc})"
+                ) from None
 
 
 def format_event(event: Event, origin: float = 0.0) -> str:

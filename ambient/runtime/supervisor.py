@@ -87,7 +87,7 @@ class Supervisor:
         for task in tasks:
             task.cancel()
         if tasks:
-            done, pending = await asyncio.wait(tasks, timeout=timeout_s)
+            _done, pending = await asyncio.wait(tasks, timeout=timeout_s)
             for task in pending:
                 log.warning("stage %s did not stop within %.1f s", task.get_name(), timeout_s)
 
@@ -124,9 +124,12 @@ class Supervisor:
         delay = min(self.policy.backoff_s * 2 ** (state.attempt - 1), self.policy.backoff_max_s)
         self._bus.publish(
             StageFailed(
-                t=self._clock.now(), stage=spec.name, error=message,
-                attempt=state.attempt, restart_in_s=delay,
-            )  # fmt: skip
+                t=self._clock.now(),
+                stage=spec.name,
+                error=message,
+                attempt=state.attempt,
+                restart_in_s=delay,
+            )
         )
         await self._clock.sleep(delay)
         self._bus.publish(StageRestarted(t=self._clock.now(), stage=spec.name, attempt=state.attempt))

@@ -39,8 +39,12 @@ class HogFaceDetector:
 
         height, width = frame.shape[:2]
         scale = min(1.0, self.detect_width / width)
-        small = frame if scale == 1.0 else cv2.resize(
-            frame, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
+        small = (
+            frame
+            if scale == 1.0
+            else cv2.resize(
+                frame, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
+            )
         )
         rgb = np.ascontiguousarray(small[:, :, ::-1])
         locations = self._face_recognition.face_locations(
@@ -48,8 +52,12 @@ class HogFaceDetector:
         )
         boxes = []
         for top, right, bottom, left in locations:
-            boxes.append((
-                round(left / scale), round(top / scale),
-                round((right - left) / scale), round((bottom - top) / scale),
-            ))  # fmt: skip
+            boxes.append(
+                (
+                    round(left / scale),
+                    round(top / scale),
+                    round((right - left) / scale),
+                    round((bottom - top) / scale),
+                )
+            )
         return tuple(boxes)

@@ -1,0 +1,49 @@
+"""Where the shared recorded media is, and the known speech regions derived from it."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ambient.config import RuntimeSettings
+
+HESITATIONS = frozenset({"uh", "um", "er", "erm", "hmm", "ah", "mm"})
+"""Filled pauses: the aligner marks them as words, but they carry no command and Silero (trained
+for speech) scores them low; the reference regions leave them out."""
+
+
+class SharedDataMissing(RuntimeError):
+    pass
+
+
+def shared_data() -> Path:
+    """The shared media folder ($AMBIENT_DATA_DIR or ../shared/data); a clear error if absent."""
+    path = Path(os.environ.get("AMBIENT_DATA_DIR") or RuntimeSettings().data_dir)
+    if not (path / "README.md").is_file():
+        raise SharedDataMissing(
+            f"the shared media is not at {path}; put the shared/ folder beside the repository "
+            "or set AMBIENT_DATA_DIR"
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class AlignedUtterance:
+    """A recording whose speech region is known from its word alignment."""
+
+    audio: Path
+    first_word_start_s: float
+    last_word_end_s: float
+
+
+def aligned_utterances(data: Path | None = None) -> list[AlignedUtterance]:
+    """Every speech clip with a `.words.json`: its first and last lexical word bound the speech."""
+    folder = (data or shared_data()) / "speech"
+    found = []
+    for words_file in sorted(folder.glob("*.words.json")):
+        words = [w for w in json.loads(words_file.read_text()) if w["word"].lower() not in HESITATIONS]
+        audio = words_file.with_name(words_file.name.replace(".words.json", ".flac"))
+        found.append(AlignedUtterance(audio, float(words[0]["start"]), float(words[-1]["end"])))
+    return found
