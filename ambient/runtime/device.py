@@ -134,6 +134,7 @@ class Device:
                 self.microphone_capture.run,
                 "microphone",
                 "check the microphone connection; `ambient doctor` lists audio devices",
+                on_give_up=self.audio_chunks.close,
             )
         )
         speech_stage = SpeechStage(
@@ -164,6 +165,7 @@ class Device:
                 self.camera_capture.run,
                 "camera",
                 "check the camera cable or camera.source; audio keeps working meanwhile",
+                on_give_up=self.frames.close,
             )
         )
         settings = self.settings.vision

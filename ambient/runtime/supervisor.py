@@ -25,6 +25,8 @@ class StageSpec:
     """What the device loses while this stage is down ("camera", "microphone", ...)."""
     fix: str
     """What the owner can do about it, shown in DeviceDegraded and `ambient doctor`."""
+    on_give_up: Callable[[], None] | None = None
+    """Called when the stage is given up, e.g. to close the channel its consumers wait on."""
 
 
 @dataclass
@@ -120,6 +122,8 @@ class Supervisor:
         if state.attempt > self.policy.max_restarts:
             state.gave_up = True
             self._bus.publish(StageGaveUp(t=self._clock.now(), stage=spec.name, error=message))
+            if spec.on_give_up is not None:
+                spec.on_give_up()
             return False
         delay = min(self.policy.backoff_s * 2 ** (state.attempt - 1), self.policy.backoff_max_s)
         self._bus.publish(

@@ -93,7 +93,7 @@ def test_bad_environment_values(environ: dict[str, str], expected: str) -> None:
 
 
 def test_bad_flags() -> None:
-    with pytest.raises(ConfigError, match="section.key=value"):
+    with pytest.raises(ConfigError, match=r"section\.key=value"):
         load_settings(environ={}, overrides=["vad.threshold"])
     with pytest.raises(ConfigError, match="out of range"):
         load_settings(environ={}, overrides=["vad.threshold=-1"])

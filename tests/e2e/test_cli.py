@@ -1,0 +1,164 @@
+"""The `ambient` command as a user runs it: live events, Ctrl-C, and one line for every bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ambient.models import ModelStore
+from tests.conftest import REPO, run_cli
+
+
+def assert_one_line_error(status: int, stdout: str, stderr: str, *expected: str) -> None:
+    assert status == 2, f"exit status {status}, stderr: {stderr}"
+    assert "Traceback" not in stderr + stdout
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ambient: error: "), stderr
+    for text in expected:
+        assert text in lines[0]
+
+
+def test_run_shows_speech_and_face_events_within_10_s(tmp_path: Path, model_store: ModelStore) -> None:
+    log = tmp_path / "events.jsonl"
+    status, stdout, stderr = run_cli(
+        "run", "--simulate", "--duration", "10", "--event-log", str(log),
+        "--set", f"speaker.path={tmp_path / 'speaker.wav'}",
+    )  # fmt: skip
+    assert status == 0, stderr
+    assert "Traceback" not in stderr
+    lines = stdout.splitlines()
+    assert any("SpeechStarted" in line for line in lines)
+    assert any("SpeechEnded" in line for line in lines)
+    assert any("FacesDetected" in line and "faces=1" in line for line in lines)
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    first_speech = next(r["t"] for r in records if r["type"] == "SpeechEnded")
+    first_face = next(r["t"] for r in records if r["type"] == "FacesDetected" and r["boxes"])
+    assert max(first_speech, first_face) - records[0]["t"] < 10
+    assert records[-1] == {**records[-1], "type": "DeviceStopped", "reason": "ran for 10 s"}
+
+    status, stdout, _ = run_cli("events", str(log), "--type", "SpeechEnded")
+    assert status == 0 and stdout.count("SpeechEnded") == sum(r["type"] == "SpeechEnded" for r in records)
+
+
+def test_ctrl_c_stops_cleanly(tmp_path: Path, model_store: ModelStore) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ambient", "run", "--simulate", "--set", f"speaker.path={tmp_path / 's.wav'}"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    first = process.stdout.readline()  # DeviceStarted: the device is running
+    assert "DeviceStarted" in first
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    # The runtime cancels every stage with a 2 s budget and says so if one overruns; the
+    # timeout here only guards against a hang.
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert "did not stop within" not in stderr
+    assert "DeviceStopped    reason=signal SIGINT" in stdout
+    assert stdout.rstrip().splitlines()[-1].split()[1] == "DeviceStopped"
+
+
+def test_config_show_lists_sources(tmp_path: Path) -> None:
+    config = tmp_path / "a.toml"
+    config.write_text("[vad]\nthreshold = 0.6\n")
+    status, stdout, _ = run_cli(
+        "config", "show", "--config", str(config), "--set", "vad.hangover_ms=500",
+        env={"AMBIENT_CAMERA__LOOP": "true"},
+    )  # fmt: skip
+    assert status == 0
+    assert f"vad.threshold = 0.6  # file {config}" in stdout
+    assert "vad.hangover_ms = 500.0  # flag" in stdout
+    assert "camera.loop = true  # env AMBIENT_CAMERA__LOOP" in stdout
+
+
+def test_doctor_lists_devices_models_and_fixes(model_store: ModelStore) -> None:
+    status, stdout, stderr = run_cli("doctor")
+    assert "Traceback" not in stderr
+    assert "silero_vad (MIT)" in stdout
+    assert "camera" in stdout
+    assert "microphone" in stdout or "audio" in stdout
+    if status != 0:
+        assert "fix:" in stdout  # every problem comes with its fix
+
+
+def test_models_check_and_fetch(tmp_path: Path, model_store: ModelStore) -> None:
+    status, stdout, _ = run_cli("models", "check")
+    assert status == 0 and "ok  silero_vad" in stdout
+    status, stdout, _ = run_cli("models", "check", env={"AMBIENT_MODELS_DIR": str(tmp_path)})
+    assert status == 2 and "missing; run `ambient models fetch`" in stdout
+
+
+# --- bad input: one line, exit status 2, no traceback -------------------------------------------
+
+SIM = ("run", "--simulate", "--duration", "1")
+
+
+def test_missing_wav(tmp_path: Path, model_store: ModelStore) -> None:
+    result = run_cli(*SIM, "--set", f"microphone.files={tmp_path / 'none.wav'}")
+    assert_one_line_error(*result, "none.wav not found")
+
+
+def test_corrupt_wav(tmp_path: Path, model_store: ModelStore) -> None:
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF" + os.urandom(200))
+    result = run_cli(*SIM, "--set", f"microphone.files={corrupt}")
+    assert_one_line_error(*result, "corrupt.wav cannot be decoded")
+
+
+def test_missing_video(tmp_path: Path, model_store: ModelStore) -> None:
+    result = run_cli(*SIM, "--set", f"camera.file={tmp_path / 'none.mp4'}")
+    assert_one_line_error(*result, "none.mp4 not found")
+
+
+def test_corrupt_video(tmp_path: Path, model_store: ModelStore) -> None:
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(os.urandom(4000))
+    result = run_cli(*SIM, "--set", f"camera.file={corrupt}")
+    assert_one_line_error(*result, "corrupt.mp4 cannot be decoded")
+
+
+def test_missing_model(tmp_path: Path) -> None:
+    result = run_cli(*SIM, env={"AMBIENT_MODELS_DIR": str(tmp_path)})
+    assert_one_line_error(*result, "silero_vad.onnx is missing", "ambient models fetch")
+
+
+def test_corrupt_model(tmp_path: Path, model_store: ModelStore) -> None:
+    target = tmp_path / "silero_vad" / "silero_vad.onnx"
+    target.parent.mkdir()
+    shutil.copy(model_store.path("silero_vad"), target)
+    target.write_bytes(target.read_bytes()[:5000])
+    result = run_cli(*SIM, env={"AMBIENT_MODELS_DIR": str(tmp_path)})
+    assert_one_line_error(*result, "corrupt", "ambient models fetch")
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[vad]\nthreshhold = 0.4\n", "unknown key 'vad.threshhold'"),
+        ('[vad]\nhangover_ms = "long"\n', "vad.hangover_ms = 'long' must be a number"),
+    ],
+    ids=["unknown-key", "wrong-type"],
+)
+def test_bad_config_file(tmp_path: Path, toml: str, expected: str) -> None:
+    config = tmp_path / "ambient.toml"
+    config.write_text(toml)
+    result = run_cli(*SIM, "--config", str(config))
+    assert_one_line_error(*result, str(config), expected)
+
+
+def test_bad_environment_and_flags(tmp_path: Path) -> None:
+    assert_one_line_error(*run_cli(*SIM, env={"AMBIENT_VAD__THRESHOLD": "x"}), "AMBIENT_VAD__THRESHOLD")
+    assert_one_line_error(*run_cli("run", "--duration", "-3"), "--duration -3")
+    assert_one_line_error(*run_cli("run", "--duration", "soon"), "invalid float value")
+    assert_one_line_error(*run_cli("fly"), "invalid choice")
+    assert_one_line_error(*run_cli("events", str(tmp_path / "none.jsonl")), "not found")

@@ -1,0 +1,107 @@
+"""The simulated device end to end: the real runtime with file backends on the shared media."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+from ambient.audio.ring import SAMPLE_RATE
+from ambient.devices.file_backends import WavFileMicrophone
+from ambient.events import (
+    ChannelStats,
+    DeviceDegraded,
+    DeviceStarted,
+    DeviceStopped,
+    Event,
+    FacesDetected,
+    MediaEnded,
+    SpeechEnded,
+    SpeechStarted,
+    StageFailed,
+    StageGaveUp,
+)
+from ambient.models import ModelStore
+from ambient.runtime.bus import EventBus
+from ambient.runtime.device import Device
+from tests.conftest import simulated_settings
+
+
+def run_device(device: Device, duration_s: float | None = None) -> list[Event]:
+    history = device.bus.keep_history()
+    device.open()
+    asyncio.run(device.run(duration_s))
+    return history
+
+
+def test_speech_and_faces_from_real_media(data_dir: Path, tmp_path: Path, model_store: ModelStore) -> None:
+    settings = simulated_settings(
+        data_dir, tmp_path,
+        "microphone.files=speech/whisper__jfk.flac,speech/pocketsphinx__goforward.flac",
+        "microphone.realtime=false",
+        "camera.realtime=false",
+    )  # fmt: skip
+    device = Device(settings, bus=EventBus(), simulate=True, models=model_store)
+    history = run_device(device)
+
+    assert isinstance(history[0], DeviceStarted) and history[0].simulated
+    assert isinstance(history[-1], DeviceStopped) and history[-1].reason == "every source ended"
+    assert sum(isinstance(e, MediaEnded) for e in history) == 2
+
+    starts = [e for e in history if isinstance(e, SpeechStarted)]
+    ends = [e for e in history if isinstance(e, SpeechEnded)]
+    assert len(starts) == len(ends) >= 2
+    for start, end in zip(starts, ends, strict=True):
+        assert start.correlation_id == end.correlation_id is not None
+        assert start.start_sample == end.start_sample < end.end_sample
+    assert len({e.correlation_id for e in ends}) == len(ends)
+
+    # Every file's speech is found, and inside that file's span of the stream.
+    microphone = device.devices.microphone
+    assert isinstance(microphone, WavFileMicrophone)
+    for path, first, last in microphone.segments:
+        inside = [e for e in ends if first - 0.15 * SAMPLE_RATE <= e.start_sample and e.end_sample <= last]
+        assert inside, f"no speech segment found inside {path.name}"
+
+    faces = [e for e in history if isinstance(e, FacesDetected)]
+    assert any(e.boxes for e in faces)
+    for event in faces:
+        for left, top, width, height in event.boxes:
+            assert 0 <= left < event.width and 0 <= top < event.height and width > 20 and height > 20
+
+    audio_stats = next(e for e in history if isinstance(e, ChannelStats) and e.channel == "audio")
+    assert audio_stats.dropped == 0  # a file played as fast as possible is slowed, never dropped
+    assert not any(isinstance(e, StageFailed) for e in history)
+
+
+def test_camera_that_disappears_degrades_while_audio_flows(
+    data_dir: Path, tmp_path: Path, model_store: ModelStore
+) -> None:
+    folder = tmp_path / "camera"
+    shutil.copytree(data_dir / "faces" / "Barack_Obama", folder)
+    settings = simulated_settings(
+        data_dir, tmp_path,
+        "microphone.files=speech/pocketsphinx__goforward.flac",
+        "microphone.gap_s=0.5",
+        f"camera.file={folder}",
+        "runtime.restart_backoff_s=0.05",
+        "runtime.max_restarts=2",
+    )  # fmt: skip
+    device = Device(settings, bus=EventBus(), simulate=True, models=model_store)
+    history = device.bus.keep_history()
+    device.open()
+    shutil.rmtree(folder)  # unplugged after start-up: the first read fails, reopening fails too
+    asyncio.run(device.run(duration_s=10))
+
+    failures = [e for e in history if isinstance(e, StageFailed) and e.stage == "camera"]
+    assert [f.attempt for f in failures] == [1, 2]
+    assert "disappeared" in failures[0].error and "not found" in failures[1].error
+    gave_up = next(i for i, e in enumerate(history) if isinstance(e, StageGaveUp))
+    degraded = [e for e in history if isinstance(e, DeviceDegraded)]
+    assert [d.component for d in degraded] == ["camera"] and "camera" in degraded[0].fix
+    assert device.supervisor.degraded.keys() == {"camera"}
+    # The audio path never noticed: speech is still found after the camera was given up.
+    later = history[gave_up:]
+    assert any(isinstance(e, SpeechStarted) for e in later)
+    assert any(isinstance(e, SpeechEnded) for e in later)
+    assert isinstance(history[-1], DeviceStopped)
