@@ -11,6 +11,8 @@ SAMPLE_RATE = 16_000
 CHUNK_SAMPLES = 1_280
 """80 ms at 16 kHz: the unit every audio stage moves."""
 
+_INT16_SCALE = np.array(1.0 / 32768.0, dtype=np.float32)
+"""A 0-d array, not a numpy scalar: a scalar operand is converted (allocated) on every call."""
 _SMALL_INT_LIMIT = 250
 """CPython caches the ints up to 256; counters kept below that never allocate."""
 
@@ -50,7 +52,9 @@ class AudioRing:
         """Copy one chunk in; int16 input is scaled to [-1, 1)."""
         view = self._write_views[self._write_slot]
         if chunk.dtype == np.int16:
-            np.multiply(chunk, np.float32(1.0 / 32768.0), out=view)
+            # Cast, then scale in place: a mixed-type multiply would allocate a cast buffer.
+            np.copyto(view, chunk, casting="unsafe")
+            np.multiply(view, _INT16_SCALE, out=view)
         else:
             np.copyto(view, chunk)
         self._write_slot += 1

@@ -33,9 +33,11 @@ class SpeechActivity:
         self.vad = SileroVad(model_path)
         self.ring = AudioRing(VAD_WINDOW)
         self.segmenter = EndOfTurnSegmenter(settings, window_ms=VAD_WINDOW / 16.0)
-        self._thresholds = np.array([[settings.threshold, settings.release_threshold]], dtype=np.float32)
-        self._decisions = np.zeros((1, 2), dtype=np.bool_)
-        self._decision_row = self._decisions[0]
+        self._threshold = settings.threshold
+        self._release_threshold = settings.release_threshold
+        # `.item` on this view returns a Python float from the interpreter's free list: no
+        # allocation, where indexing would build a numpy scalar per window.
+        self._probability = self.vad.probability.reshape(-1)
         self._open_start: int | None = None
 
     def push(self, chunk: npt.NDArray[np.int16] | npt.NDArray[np.float32]) -> tuple[SpeechBoundary, ...]:
@@ -51,9 +53,11 @@ class SpeechActivity:
         """Run the VAD over every complete window written so far."""
         boundaries = _NO_BOUNDARIES
         while self.ring.pending_windows():
-            probability = self.vad.process(self.ring.read_window())
-            np.greater_equal(probability, self._thresholds, out=self._decisions)
-            change = self.segmenter.update(self._decision_row[0], self._decision_row[1])
+            self.vad.process(self.ring.read_window())
+            probability = self._probability.item(0)
+            change = self.segmenter.update(
+                probability >= self._threshold, probability >= self._release_threshold
+            )
             if change:
                 boundaries = (*boundaries, self._boundary(change))
         return boundaries

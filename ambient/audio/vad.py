@@ -60,6 +60,16 @@ class SileroVad:
         """The latest speech probability, updated in place by `process`."""
         self._bindings = (self._bind(0, 1), self._bind(1, 0))
         self._turn = 0
+        # onnxruntime's public `run_with_iobinding` wrapper allocates ~400 B per call in Python;
+        # its compiled method with a prebuilt RunOptions allocates only what pybind11 needs.
+        self._run_options = ort.RunOptions()
+        compiled = getattr(self._session, "_sess", None)
+        if compiled is not None and hasattr(compiled, "run_with_iobinding"):
+            self._run = compiled.run_with_iobinding
+            self._native_bindings = tuple(b._iobinding for b in self._bindings)
+        else:  # a future onnxruntime without the attribute: correct, just not allocation-free
+            self._run = self._session.run_with_iobinding
+            self._native_bindings = self._bindings
 
     def _bind(self, state_in: int, state_out: int) -> ort.IOBinding:
         binding = self._session.io_binding()
@@ -81,6 +91,6 @@ class SileroVad:
         """Run one 512-sample window; returns `self.probability` (shape (1, 1)), updated in place."""
         np.copyto(self._context_head, self._context_tail)
         np.copyto(self._window_view, window)
-        self._session.run_with_iobinding(self._bindings[self._turn])
+        self._run(self._native_bindings[self._turn], self._run_options)
         self._turn = 1 - self._turn
         return self.probability
