@@ -65,9 +65,53 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--json", action="store_true", help="print the raw JSON lines")
     events.add_argument("--type", action="append", default=[], help="only events of this type")
 
+    _wakeword_arguments(commands)
+
     doctor = commands.add_parser("doctor", help="list devices, models, configuration and problems")
     _settings_arguments(doctor)
     return parser
+
+
+def _wakeword_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
+    wakeword = commands.add_parser("wakeword", help="train and evaluate wake-word heads")
+    actions = wakeword.add_subparsers(dest="wakeword_command", required=True, parser_class=_Parser)
+    train = actions.add_parser("train", help="train a head for PHRASE into models/")
+    train.add_argument("phrase")
+    train.add_argument("--seed", type=int, default=1234)
+    train.add_argument("--data", type=Path, help="the shared media folder (default: runtime.data_dir)")
+    train.add_argument("--output", type=Path, help="where the head and card go (default: models/)")
+    train.add_argument("--piper", type=int, default=120, help="synthetic positives from the Piper voice")
+    train.add_argument("--espeak", type=int, default=150, help="synthetic positives from espeak-ng voices")
+    train.add_argument("--copies", type=int, default=3, help="augmented renditions of every positive")
+    train.add_argument("--epochs", type=int, default=40)
+    train.add_argument("--real-limit", type=int, help="use at most this many real positive clips")
+    train.add_argument("--negative-limit", type=int, help="clips per other phrase used as negatives")
+    train.add_argument("--background-seconds", type=float, help="use at most this much background")
+    train.add_argument("--no-eval", action="store_true", help="skip the evaluation on the test split")
+
+    evaluate = actions.add_parser("eval", help="FRR at 0.5 and 0.1 FA/h, FA/h, and a DET curve")
+    evaluate.add_argument("--model", required=True, help="a head name (computer), a .onnx, or micro:alexa")
+    evaluate.add_argument("--positives", type=Path, required=True, help="folder of wake-word recordings")
+    evaluate.add_argument("--background", type=Path, required=True, help="folder of background audio")
+    evaluate.add_argument("--snr-db", type=float, default=10.0, help="noise mixed into each positive")
+    evaluate.add_argument("--threshold", type=float, default=0.5)
+    evaluate.add_argument("--patience", type=int, default=1, help="k: scores above threshold needed ...")
+    evaluate.add_argument("--window", type=int, default=1, help="... among the last n chunks")
+    evaluate.add_argument(
+        "--background-start", type=float, default=0.0,
+        help="use each background file from this fraction on (0.6: the part training left out)",
+    )  # fmt: skip
+    evaluate.add_argument("--plot", type=Path, help="DET curve PNG (default: <model>-det.png)")
+    evaluate.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _wakeword(args: argparse.Namespace) -> int:
+    from ambient.wakeword.cli_commands import evaluate_command, train_command
+
+    settings = load_settings().settings
+    if args.wakeword_command == "train":
+        return train_command(args, settings)
+    return evaluate_command(args)
 
 
 def _load(args: argparse.Namespace, extra: Sequence[str] = ()) -> LoadedSettings:
@@ -176,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     handlers = {
         "run": _run,
+        "wakeword": _wakeword,
         "config": _config_show,
         "models": _models,
         "events": _events,

@@ -23,8 +23,8 @@ import soundfile
 from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.audio.segmenter import EndOfTurnSegmenter, SegmenterSettings
 from ambient.audio.speech_activity import SpeechActivity
-from ambient.audio.vad import open_session
 from ambient.models import ModelStore
+from ambient.onnx_session import open_session
 from ambient.testing.allocations import steady_state_allocations
 from ambient.testing.media import shared_data
 

@@ -9,27 +9,12 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from ambient.errors import ModelError
+from ambient.onnx_session import CompiledRunner, open_session
 
 VAD_WINDOW = 512
 """Samples per Silero window at 16 kHz (32 ms)."""
 _CONTEXT = 64
 """Silero v5+ expects the last 64 samples of the previous window in front of each new one."""
-
-
-def open_session(path: Path, threads: int = 1) -> ort.InferenceSession:
-    """An onnxruntime CPU session; a file onnxruntime cannot load is a one-line ModelError."""
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    try:
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(
-            f"model file {path} cannot be loaded ({first_line[:160]}); "
-            "run `ambient models fetch --force` to replace it"
-        ) from exc
 
 
 class SileroVad:
@@ -58,18 +43,9 @@ class SileroVad:
         self._sample_rate = np.array(16_000, dtype=np.int64)
         self.probability = np.zeros((1, 1), dtype=np.float32)
         """The latest speech probability, updated in place by `process`."""
-        self._bindings = (self._bind(0, 1), self._bind(1, 0))
+        self._runner = CompiledRunner(self._session)
+        self._bindings = tuple(self._runner.prepare(b) for b in (self._bind(0, 1), self._bind(1, 0)))
         self._turn = 0
-        # onnxruntime's public `run_with_iobinding` wrapper allocates ~400 B per call in Python;
-        # its compiled method with a prebuilt RunOptions allocates only what pybind11 needs.
-        self._run_options = ort.RunOptions()
-        compiled = getattr(self._session, "_sess", None)
-        if compiled is not None and hasattr(compiled, "run_with_iobinding"):
-            self._run = compiled.run_with_iobinding
-            self._native_bindings = tuple(b._iobinding for b in self._bindings)
-        else:  # a future onnxruntime without the attribute: correct, just not allocation-free
-            self._run = self._session.run_with_iobinding
-            self._native_bindings = self._bindings
 
     def _bind(self, state_in: int, state_out: int) -> ort.IOBinding:
         binding = self._session.io_binding()
@@ -91,6 +67,6 @@ class SileroVad:
         """Run one 512-sample window; returns `self.probability` (shape (1, 1)), updated in place."""
         np.copyto(self._context_head, self._context_tail)
         np.copyto(self._window_view, window)
-        self._run(self._native_bindings[self._turn], self._run_options)
+        self._runner.run(self._bindings[self._turn])
         self._turn = 1 - self._turn
         return self.probability

@@ -1,0 +1,1 @@
+"""Speech out (and, later, speech in): phonemes, the Piper voice, the espeak-ng voice."""
