@@ -83,7 +83,7 @@ def _wakeword_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
     train.add_argument("--piper", type=int, default=120, help="synthetic positives from the Piper voice")
     train.add_argument("--espeak", type=int, default=150, help="synthetic positives from espeak-ng voices")
     train.add_argument("--copies", type=int, default=3, help="augmented renditions of every positive")
-    train.add_argument("--epochs", type=int, default=40)
+    train.add_argument("--epochs", type=int, default=25)
     train.add_argument("--real-limit", type=int, help="use at most this many real positive clips")
     train.add_argument("--negative-limit", type=int, help="clips per other phrase used as negatives")
     train.add_argument("--background-seconds", type=float, help="use at most this much background")

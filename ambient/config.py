@@ -74,6 +74,26 @@ class VadSettings:
 
 
 @dataclass(frozen=True)
+class WakeWordSettings:
+    engine: str = field(default="ambient", metadata=_choices("ambient", "micro", "none"))
+    """ambient: our heads in models/; micro: microWakeWord models (alexa, hey_jarvis, ...)."""
+    models: tuple[str, ...] = ("computer",)
+    """Wake words to listen for; `name:threshold` sets a word's own threshold."""
+    threshold: float = field(default=0.5, metadata=_range(0.0, 1.0))
+    patience: int = field(default=1, metadata=_range(1, 64))
+    """Chunks at or above the threshold needed among the last `window` chunks."""
+    window: int = field(default=1, metadata=_range(1, 64))
+    refractory_s: float = field(default=2.0, metadata=_range(0.0, 60.0))
+
+
+@dataclass(frozen=True)
+class TurnSettingsConfig:
+    no_speech_timeout_s: float = field(default=5.0, metadata=_range(0.5, 60.0))
+    max_utterance_s: float = field(default=10.0, metadata=_range(1.0, 120.0))
+    min_utterance_s: float = field(default=0.3, metadata=_range(0.0, 5.0))
+
+
+@dataclass(frozen=True)
 class VisionSettings:
     detect_width: int = field(default=480, metadata=_range(80, 3840))
     """Frames are downscaled to this width before face detection (CPU scales with its square)."""
@@ -107,6 +127,8 @@ class Settings:
     camera: CameraSettings = CameraSettings()
     speaker: SpeakerSettings = SpeakerSettings()
     vad: VadSettings = VadSettings()
+    wakeword: WakeWordSettings = WakeWordSettings()
+    turn: TurnSettingsConfig = TurnSettingsConfig()
     vision: VisionSettings = VisionSettings()
     runtime: RuntimeSettings = RuntimeSettings()
     models: ModelSettings = ModelSettings()

@@ -181,3 +181,37 @@ def new_correlation_id() -> str:
     import secrets
 
     return secrets.token_hex(6)
+
+
+# --- wake word and turns ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class WakeWordDetected(Event):
+    """A wake word ended at `end_sample`; the correlation id starts a new interaction."""
+
+    model: str
+    engine: str
+    score: float
+    end_sample: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class UtteranceCaptured(Event):
+    """The command after the wake word: samples [start_sample, end_sample) of the microphone stream."""
+
+    start_sample: int
+    end_sample: int
+    reason: str
+    """"end of turn" (the VAD heard silence) or "max length"."""
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end_sample - self.start_sample) / 16_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class TurnAbandoned(Event):
+    """The wake word was heard but no command followed."""
+
+    reason: str

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from ambient.assistant.listening import ListeningCore, ListeningStage
+from ambient.assistant.turn import TurnSettings, TurnTracker
 from ambient.audio.segmenter import SegmenterSettings
 from ambient.audio.speech_activity import SpeechActivity
-from ambient.audio.speech_stage import SpeechStage
 from ambient.clock import Clock, MonotonicClock
 from ambient.config import Settings
 from ambient.devices.protocols import Frame
@@ -28,6 +29,7 @@ from ambient.runtime.channels import FrameSlot, MediaChannel
 from ambient.runtime.supervisor import RestartPolicy, StageSpec, Supervisor
 from ambient.vision.detection import HogFaceDetector
 from ambient.vision.face_stage import FaceStage
+from ambient.wakeword.detectors import build_wake_detector
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,7 @@ class Device:
         # Loading the model and opening the devices here, before anything runs, turns a missing
         # file into a one-line error at start-up instead of a degraded stage later.
         self.speech = SpeechActivity(store.path("silero_vad"), segmenter_settings(settings))
+        self.wake = build_wake_detector(settings.wakeword, store)
         runtime = settings.runtime
         self.supervisor = Supervisor(
             self.bus,
@@ -137,15 +140,21 @@ class Device:
                 on_give_up=self.audio_chunks.close,
             )
         )
-        speech_stage = SpeechStage(
-            self.speech, self.audio_chunks, self.bus, self.clock, self._executors.audio
+        turn = self.settings.turn
+        listening = ListeningStage(
+            ListeningCore(self.speech, self.wake),
+            TurnTracker(TurnSettings(turn.no_speech_timeout_s, turn.max_utterance_s, turn.min_utterance_s)),
+            self.audio_chunks,
+            self.bus,
+            self.clock,
+            self._executors.audio,
         )
         self.supervisor.add(
             StageSpec(
-                "speech",
-                speech_stage.run,
-                "voice activity",
-                "see the log for the VAD error; `ambient models check`",
+                "listening",
+                listening.run,
+                "listening",
+                "see the log for the VAD or wake-word error; `ambient models check`",
             )
         )
         if devices.camera is None:

@@ -41,7 +41,9 @@ def phonemize(text: str, voice: str = "en-us") -> list[str]:
     return [line.strip() for line in output.splitlines() if line.strip()]
 
 
-def synthesize(text: str, voice: str = "en-us", rate_wpm: int = 165, pitch: int = 50) -> npt.NDArray[np.int16]:
+def synthesize(
+    text: str, voice: str = "en-us", rate_wpm: int = 165, pitch: int = 50
+) -> npt.NDArray[np.int16]:
     """Speech from espeak-ng's own formant voice, at 16 kHz (the fallback voice, and training variety).
 
     `voice` takes espeak-ng's variants too, e.g. "en-us+f3" or "en-gb+m2".

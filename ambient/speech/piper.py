@@ -38,7 +38,9 @@ def _seeded(model_path: Path, seed: int | None) -> bytes | None:
 
 
 class PiperVoice:
-    def __init__(self, model_path: Path, config_path: Path, threads: int = 1, seed: int | None = None) -> None:
+    def __init__(
+        self, model_path: Path, config_path: Path, threads: int = 1, seed: int | None = None
+    ) -> None:
         try:
             config = json.loads(config_path.read_text(encoding="utf-8"))
             self._ids: dict[str, list[int]] = config["phoneme_id_map"]

@@ -29,7 +29,8 @@ def room_impulse(rng: np.random.Generator, rt60_s: float) -> npt.NDArray[np.floa
     tail = rng.standard_normal(length) * np.exp(-6.9 * t / rt60_s)
     tail[0] = 0.0
     impulse = np.concatenate([[1.0], tail * 0.3])
-    return (impulse / np.sqrt(np.sum(impulse**2))).astype(np.float32)
+    normalised: npt.NDArray[np.float32] = (impulse / np.sqrt(np.sum(impulse**2))).astype(np.float32)
+    return normalised
 
 
 class Augmenter:

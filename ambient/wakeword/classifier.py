@@ -61,12 +61,15 @@ class MlpHead:
 
 @dataclass(frozen=True)
 class FitSettings:
-    hidden: int = 64
-    epochs: int = 40
+    hidden: int = 48
+    epochs: int = 25
     batch: int = 512
     learning_rate: float = 1e-3
-    weight_decay: float = 1e-4
-    negative_weight: float = 4.0
+    weight_decay: float = 1e-3
+    input_noise: float = 0.3
+    """Gaussian noise (in standardised units) added to every training input: the head must not
+    rely on any one embedding value, which is what let the first heads memorise their negatives."""
+    negative_weight: float = 8.0
     """Negatives count this much more than positives once classes are balanced: a false accept
     in a quiet living room costs more than asking the user to repeat the word."""
 
@@ -98,6 +101,8 @@ def fit(
         for start in range(0, len(order), settings.batch):
             batch = order[start : start + settings.batch]
             xb, yb, wb = x[batch], y[batch], sample_weight[batch]
+            if settings.input_noise:
+                xb = xb + rng.standard_normal(xb.shape, dtype=np.float32) * (settings.input_noise * scale)
             logits, activations = head.logits(xb)
             p = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
             total += float(np.sum(wb * -(yb * np.log(p + 1e-7) + (1 - yb) * np.log(1 - p + 1e-7))))
@@ -130,13 +135,18 @@ def export_onnx(head: MlpHead, path: Path, name: str) -> None:
     from onnx import TensorProto, helper, numpy_helper
 
     # Fold the standardisation into the first layer: (x - m) / s @ W + b = x @ (W / s) + (b - (m / s) @ W)
-    first_w = head.weights[0] / head.scale[:, None]
-    first_b = head.biases[0] - (head.mean / head.scale) @ head.weights[0]
+    first_w: npt.NDArray[np.float32] = (head.weights[0] / head.scale[:, None]).astype(np.float32)
+    first_b: npt.NDArray[np.float32] = (head.biases[0] - (head.mean / head.scale) @ head.weights[0]).astype(
+        np.float32
+    )
     weights = [first_w, *head.weights[1:]]
     biases = [first_b, *head.biases[1:]]
     initializers = [numpy_helper.from_array(np.array([-1, INPUT_DIM], dtype=np.int64), "flat_shape")]
     nodes = [helper.make_node("Reshape", ["embeddings", "flat_shape"], ["h0"])]
-    for index, (w, b) in enumerate(zip(weights, biases, strict=True)):
+    layers: list[tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]] = list(
+        zip(weights, biases, strict=True)
+    )
+    for index, (w, b) in enumerate(layers):
         initializers.append(numpy_helper.from_array(w.astype(np.float32), f"w{index}"))
         initializers.append(numpy_helper.from_array(b.astype(np.float32), f"b{index}"))
         out = f"z{index}"

@@ -86,10 +86,15 @@ def evaluate_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**result.to_json(), "det_png": str(plot)}))
     else:
-        print(f"model {result.model}: {result.positives} positives at {result.snr_db:g} dB SNR, "
-              f"{result.background_hours:.3f} h background")  # fmt: skip
+        print(
+            f"model {result.model}: {result.positives} positives at {result.snr_db:g} dB SNR, "
+            f"{result.background_hours:.3f} h background"
+        )
         print(f"FRR at 0.5 FA/h: {result.frr_at_0_5_fah:.3f} (threshold {result.threshold_at_0_5_fah})")
         print(f"FRR at 0.1 FA/h: {result.frr_at_0_1_fah:.3f} (threshold {result.threshold_at_0_1_fah})")
-        print(f"at threshold {result.threshold}: {result.fa_per_hour:.2f} FA/h, FRR {result.frr_at_threshold:.3f}")
+        print(
+            f"at threshold {result.threshold}: {result.fa_per_hour:.2f} FA/h, "
+            f"FRR {result.frr_at_threshold:.3f}"
+        )
         print(f"DET curve: {plot}")
     return 0

@@ -23,46 +23,49 @@ AUDIO_SUFFIXES = {".wav", ".flac", ".ogg"}
 
 # Words that sound like each wake word: the head must learn to reject them. Phrases that contain
 # the wake word itself ("computer science") must never be here.
+# fmt: off
 CONFUSABLE_PHRASES: dict[str, list[str]] = {
     "computer": [
-        "commuter",
-        "compute",
-        "computing",
-        "competitor",
-        "complete",
-        "come pewter",
-        "compass",
-        "cumbersome",
-        "commander",
-        "campus tour",
-        "company",
-        "can pew her",
-        "computation",
-        "cute puppy",
-        "come to her",
+        "commuter", "compute", "computing", "competitor", "complete", "come pewter", "compass",
+        "cumbersome", "commander", "campus tour", "company", "can pew her", "computation",
+        "cute puppy", "come to her", "community", "communicate", "common", "commute", "compost",
+        "composer", "comfort", "computed", "commentator", "cucumber", "computational", "compuserve",
+        "pewter", "puter", "tuber", "scooter", "commissioner",
     ],
     "alexa": [
-        "alexander",
-        "election",
-        "a lexus",
-        "alex",
-        "alexis",
-        "elixir",
-        "electra",
-        "alaska",
-        "a letter",
-        "unless a",
-        "relax a",
-        "lexicon",
-        "annexa",
-        "galaxy",
-        "elect her",
+        "alexander", "election", "a lexus", "alex", "alexis", "elixir", "electra", "alaska",
+        "a letter", "unless a", "relax a", "lexicon", "annexa", "galaxy", "elect her",
+        "electric", "selection", "collection", "direction", "a legsa", "excel", "extra", "alexia",
+        "alex said", "lexa", "a lesson",
     ],
 }
 GENERIC_CONFUSABLES = ["hello there", "okay", "what time is it", "turn it off", "excuse me", "thank you"]
 
+# Ordinary household speech, spoken by the synthetic voices as negatives: without it the head could
+# learn "a synthetic voice" instead of "the wake word", since every synthetic positive is one.
+HOUSEHOLD_SENTENCES = [
+    "turn on the kitchen lights please", "what is the weather like tomorrow morning",
+    "set a timer for ten minutes", "play some quiet music in the living room",
+    "how are you doing today", "the community meeting starts at seven",
+    "I commute to work by train every day", "can you compare these two prices",
+    "it was a complete surprise to everyone", "let us go to the cinema tonight",
+    "remind me to call my mother", "the computation took all night", "dinner is almost ready",
+    "where did I put my keys", "the children are playing in the garden",
+    "please close the window it is cold", "we need more milk and bread",
+    "the company announced a new product", "my commander gave the order",
+    "they elected a new mayor last week", "relax and take a deep breath",
+    "the collection is in the museum", "what a lovely day for a walk",
+    "she is reading a book about history", "could you speak a little louder",
+]
+# fmt: on
+
+REAL_SPEECH_FOLDERS = ("speech", "speech/commands")
+"""Real speech that no wake-word evaluation uses: 30 minutes of other people talking."""
+
+# fmt: off
 ESPEAK_VOICES = ["en-us", "en-gb", "en-gb-scotland", "en-029", "en-gb-x-rp", "en-us-nyc"]
 ESPEAK_VARIANTS = ["", "+m1", "+m3", "+m5", "+m7", "+f1", "+f2", "+f3", "+f4", "+f5", "+klatt", "+klatt3"]
+# fmt: on
 
 
 def audio_files(folder: Path) -> list[Path]:

@@ -69,7 +69,7 @@ def count_triggers(scores: npt.NDArray[np.float32], threshold: float, refractory
     """Detections a threshold would give on a stream, honouring the refractory time."""
     above = np.flatnonzero(scores >= threshold)
     count, ready_at = 0, -1
-    for index in above:
+    for index in above.tolist():
         if index >= ready_at:
             count += 1
             ready_at = index + refractory_chunks + 1
@@ -89,59 +89,75 @@ def mix_at_snr(
 ) -> npt.NDArray[np.float32]:
     clip_power = float(np.mean(clip**2)) + 1e-10
     noise_power = float(np.mean(noise**2)) + 1e-10
-    return (noise * np.sqrt(clip_power / (noise_power * 10 ** (snr_db / 10)))).astype(np.float32)
+    scaled: npt.NDArray[np.float32] = (
+        noise * np.sqrt(clip_power / (noise_power * 10 ** (snr_db / 10)))
+    ).astype(np.float32)
+    return scaled
 
 
 def to_int16(audio: npt.NDArray[np.float32]) -> npt.NDArray[np.int16]:
     return np.clip(np.round(audio * 32767), -32768, 32767).astype(np.int16)
 
 
-def evaluate(
-    scorer: ChunkScorer, positives_dir: Path, background_dir: Path, settings: EvalSettings
-) -> EvalResult:
+WARMUP_CHUNKS_SKIPPED = 25
+"""The first 2 s of every background file count for no engine: openWakeWord, for one, scores its
+own start-up state high, and a device starts listening once, not every few minutes."""
+
+
+def positive_peaks(
+    scorer: ChunkScorer,
+    files: list[Path],
+    noise: npt.NDArray[np.float32],
+    settings: EvalSettings,
+) -> npt.NDArray[np.float32]:
+    """Each clip mixed into a random stretch of real noise at the SNR, after a warm-up lead; the
+    highest effective score from the clip's start on (the noise before it cannot count)."""
     from ambient.devices.file_backends import decode_audio
 
-    positive_files = audio_files(positives_dir)
-    background_files = audio_files(background_dir)
-    if not positive_files:
-        raise MediaError(f"no audio clips in {positives_dir}; point --positives at a folder of recordings")
-    if not background_files:
-        raise MediaError(f"no audio in {background_dir}; point --background at a folder of recordings")
     rng = np.random.default_rng(settings.seed)
-    noise = background_pool(background_files, settings.background_start, 1.0)
-    refractory = round(settings.refractory_s / CHUNK_S)
-
-    positive_peaks = np.zeros(len(positive_files), dtype=np.float32)
-    for index, path in enumerate(
-        tqdm(positive_files, desc=f"{scorer.name} positives", unit="clip", disable=None)
-    ):
+    peaks = np.zeros(len(files), dtype=np.float32)
+    lead, tail = int(LEAD_S * SAMPLE_RATE), int(TAIL_S * SAMPLE_RATE)
+    for index, path in enumerate(tqdm(files, desc=f"{scorer.name} positives", unit="clip", disable=None)):
         clip = decode_audio(path)
-        lead, tail = int(LEAD_S * SAMPLE_RATE), int(TAIL_S * SAMPLE_RATE)
         stream = np.zeros(lead + clip.size + tail, dtype=np.float32)
         stream[lead : lead + clip.size] = clip
         start = int(rng.integers(0, noise.size - stream.size))
         stream += mix_at_snr(clip, noise[start : start + stream.size], settings.snr_db)
         scorer.reset()
         scores = effective_scores(stream_scores(scorer, to_int16(stream)), settings.patience, settings.window)
-        first_chunk = lead // CHUNK_SAMPLES  # only the word may count, not the noise before it
-        positive_peaks[index] = scores[first_chunk:].max(initial=0.0)
+        peaks[index] = scores[lead // CHUNK_SAMPLES :].max(initial=0.0)
+    return peaks
 
-    background_scores = []
-    seconds = 0.0
-    for path in tqdm(background_files, desc=f"{scorer.name} background", unit="file", disable=None):
+
+def background_scores(
+    scorer: ChunkScorer, files: list[Path], settings: EvalSettings
+) -> tuple[list[npt.NDArray[np.float32]], float]:
+    """Effective scores over every background file (from `background_start` on), and the hours."""
+    from ambient.devices.file_backends import decode_audio
+
+    streams, seconds = [], 0.0
+    for path in tqdm(files, desc=f"{scorer.name} background", unit="file", disable=None):
         audio = decode_audio(path)
         audio = audio[int(audio.size * settings.background_start) :]
-        seconds += audio.size / SAMPLE_RATE
         scorer.reset()
-        background_scores.append(
-            effective_scores(stream_scores(scorer, to_int16(audio)), settings.patience, settings.window)
-        )
-    hours = seconds / 3600
+        scores = effective_scores(stream_scores(scorer, to_int16(audio)), settings.patience, settings.window)
+        streams.append(scores[WARMUP_CHUNKS_SKIPPED:])
+        seconds += max(0, scores.size - WARMUP_CHUNKS_SKIPPED) * CHUNK_S
+    return streams, seconds / 3600
 
+
+def summarize(
+    name: str,
+    peaks: npt.NDArray[np.float32],
+    background: list[npt.NDArray[np.float32]],
+    hours: float,
+    settings: EvalSettings,
+) -> EvalResult:
+    refractory = round(settings.refractory_s / CHUNK_S)
     curve = []
     for threshold in THRESHOLDS:
-        frr = float(np.mean(positive_peaks < threshold))
-        false_accepts = sum(count_triggers(s, float(threshold), refractory) for s in background_scores)
+        frr = float(np.mean(peaks < threshold))
+        false_accepts = sum(count_triggers(s, float(threshold), refractory) for s in background)
         curve.append((float(threshold), frr, false_accepts / hours))
 
     def at_rate(rate: float) -> tuple[float, float | None]:
@@ -153,21 +169,36 @@ def evaluate(
 
     frr_05, t_05 = at_rate(0.5)
     frr_01, t_01 = at_rate(0.1)
-    fa_at = sum(count_triggers(s, settings.threshold, refractory) for s in background_scores) / hours
+    fa_at = sum(count_triggers(s, settings.threshold, refractory) for s in background) / hours
     return EvalResult(
-        model=scorer.name,
-        positives=len(positive_files),
+        model=name,
+        positives=len(peaks),
         background_hours=hours,
         snr_db=settings.snr_db,
         threshold=settings.threshold,
         fa_per_hour=fa_at,
-        frr_at_threshold=float(np.mean(positive_peaks < settings.threshold)),
+        frr_at_threshold=float(np.mean(peaks < settings.threshold)),
         frr_at_0_5_fah=frr_05,
         frr_at_0_1_fah=frr_01,
         threshold_at_0_5_fah=t_05,
         threshold_at_0_1_fah=t_01,
         curve=curve,
     )
+
+
+def evaluate(
+    scorer: ChunkScorer, positives_dir: Path, background_dir: Path, settings: EvalSettings
+) -> EvalResult:
+    positive_files = audio_files(positives_dir)
+    background_files = audio_files(background_dir)
+    if not positive_files:
+        raise MediaError(f"no audio clips in {positives_dir}; point --positives at a folder of recordings")
+    if not background_files:
+        raise MediaError(f"no audio in {background_dir}; point --background at a folder of recordings")
+    noise = background_pool(background_files, settings.background_start, 1.0)
+    peaks = positive_peaks(scorer, positive_files, noise, settings)
+    background, hours = background_scores(scorer, background_files, settings)
+    return summarize(scorer.name, peaks, background, hours, settings)
 
 
 def plot_det(results: list[EvalResult], path: Path) -> None:

@@ -43,7 +43,8 @@ class TriggerPolicy:
 
     def update(self, score: float) -> bool:
         """Feed one chunk's score; True when this chunk completes a detection."""
-        vote = score >= self.settings.threshold
+        # Scores inside the refractory time do not vote: they are the same utterance that fired.
+        vote = score >= self.settings.threshold and not self._cooldown
         if self._votes[self._slot]:
             self._count -= 1
         self._votes[self._slot] = vote

@@ -24,6 +24,8 @@ from ambient.wakeword.classifier import FitSettings, export_onnx, fit
 from ambient.wakeword.corpus import (
     CONFUSABLE_PHRASES,
     GENERIC_CONFUSABLES,
+    HOUSEHOLD_SENTENCES,
+    REAL_SPEECH_FOLDERS,
     SyntheticSpeaker,
     Utterance,
     audio_files,
@@ -52,7 +54,10 @@ class TrainingPlan:
     real_positive_limit: int | None = None
     negative_clip_limit: int | None = None
     """Clips taken from each other phrase's recordings (None: all of the train split)."""
-    confusable_renditions: int = 8
+    confusable_renditions: int = 6
+    household_renditions: int = 3
+    real_speech_limit: int | None = None
+    """Clips taken from each real-speech folder (speech/, speech/commands/) as negatives."""
     background_train_fraction: float = 0.6
     """Training noise and negatives come from the first part of every background file; the rest
     is left for evaluation (`ambient wakeword eval --background-start 0.6`)."""
@@ -191,6 +196,20 @@ class Trainer:
                 self.add_negative(Utterance(utterance.audio, "synthetic confusable phrases"), copies=2)
             for utterance in speaker.espeak(phrase, plan.confusable_renditions - piper_count):
                 self.add_negative(Utterance(utterance.audio, "synthetic confusable phrases"), copies=2)
+        for relative in REAL_SPEECH_FOLDERS:
+            folder = plan.data_dir / relative
+            if folder.is_dir():
+                for utterance in tqdm(
+                    list(recordings(folder, plan.real_speech_limit)), desc=relative, unit="clip", disable=None
+                ):
+                    self.add_negative(Utterance(utterance.audio, f"real speech ({relative})"))
+        for sentence in tqdm(HOUSEHOLD_SENTENCES, desc="household sentences", unit="sentence", disable=None):
+            renditions = [
+                *speaker.piper(sentence, 1),
+                *speaker.espeak(sentence, plan.household_renditions - 1),
+            ]
+            for utterance in renditions:
+                self.add_negative(Utterance(utterance.audio, "synthetic household sentences"))
         self.add_background()
 
         x = np.concatenate(self.collected.windows)
@@ -221,6 +240,7 @@ class Trainer:
             "augment": asdict(plan.augment),
             "background_train_fraction": plan.background_train_fraction,
             "confusable_phrases": confusables,
+            "household_sentences": len(HOUSEHOLD_SENTENCES),
         }
         return report
 

@@ -1,0 +1,1 @@
+"""The assistant: turns (wake word to utterance), and later the router, skills and replies."""

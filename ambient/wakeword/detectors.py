@@ -1,0 +1,46 @@
+"""Builds the configured wake-word detector: our engine with its heads, microWakeWord, or none."""
+
+from __future__ import annotations
+
+from ambient.config import WakeWordSettings
+from ambient.errors import ConfigError
+from ambient.models import ModelStore
+from ambient.wakeword.engine import WakeWordEngine
+from ambient.wakeword.features import FeatureModels
+from ambient.wakeword.heads import WakeWordHead
+from ambient.wakeword.micro import MicroWakeWordEngine
+from ambient.wakeword.policy import TriggerSettings
+from ambient.wakeword.scoring import head_path
+
+
+def _words(settings: WakeWordSettings) -> list[tuple[str, TriggerSettings]]:
+    words = []
+    for item in settings.models:
+        name, _, threshold = item.partition(":")
+        try:
+            value = float(threshold) if threshold else settings.threshold
+        except ValueError:
+            raise ConfigError(f"wakeword.models entry {item!r}: write it as name or name:threshold") from None
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"wakeword.models entry {item!r}: the threshold must be 0 to 1")
+        if settings.patience > settings.window:
+            raise ConfigError(
+                f"wakeword.patience = {settings.patience} is more than wakeword.window = {settings.window}"
+            )
+        words.append(
+            (name, TriggerSettings(value, settings.patience, settings.window, settings.refractory_s))
+        )
+    return words
+
+
+def build_wake_detector(
+    settings: WakeWordSettings, store: ModelStore
+) -> WakeWordEngine | MicroWakeWordEngine | None:
+    if settings.engine == "none" or not settings.models:
+        return None
+    words = _words(settings)
+    if settings.engine == "micro":
+        return MicroWakeWordEngine(words)
+    features = FeatureModels(store.path("wakeword_melspectrogram"), store.path("wakeword_embedding"))
+    heads = [(WakeWordHead(name, head_path(name)), trigger) for name, trigger in words]
+    return WakeWordEngine(features, heads)
