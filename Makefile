@@ -35,7 +35,9 @@ test: models lint
 	$(PY) -m pytest $(ARGS)
 
 benchmarks: models
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(PY) benchmarks/audio_path.py
+	$(PY) benchmarks/wakeword.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

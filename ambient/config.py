@@ -31,8 +31,10 @@ class MicrophoneSettings:
     device: str = ""
     """PortAudio device name or index for the sounddevice backend ("" = the system default)."""
     files: tuple[str, ...] = (
-        "speech/whisper__jfk.flac",
+        "wakeword/computer/test/spk008_0e95d341.flac",
         "speech/pocketsphinx__goforward.flac",
+        "speech/whisper__jfk.flac",
+        "wakeword/computer/test/spk008_3574fc3b.flac",
         "speech/pocketsphinx__sense_and_sensibility_01_austen_64kb-0870.flac",
     )
     """Audio files (or globs) the file backend plays in order; relative to runtime.data_dir."""

@@ -20,6 +20,8 @@ class AugmentSettings:
     """Noise before the clip. The features need 2 s of audio before a head's window is all real,
     and the random part lands the word at a different place in the window every time."""
     tail_s: float = 0.6
+    speed_factors: tuple[tuple[int, int], ...] = ((9, 10), (19, 20), (1, 1), (21, 20), (11, 10))
+    """Speed perturbation (up, down): tempo and pitch change together, as with another speaker."""
 
 
 def room_impulse(rng: np.random.Generator, rt60_s: float) -> npt.NDArray[np.float32]:
@@ -49,14 +51,23 @@ class Augmenter:
         start = int(self._rng.integers(0, self._noise.size - samples))
         return self._noise[start : start + samples].copy()
 
-    def __call__(self, clip: npt.NDArray[np.float32], lead: int) -> tuple[npt.NDArray[np.float32], int]:
-        """(augmented stream, sample offset where the clip begins in it), `lead` samples of noise first."""
+    def __call__(
+        self, clip: npt.NDArray[np.float32], lead: int
+    ) -> tuple[npt.NDArray[np.float32], int, float]:
+        """(augmented stream, sample offset where the clip begins in it, how much longer the clip
+        became), with `lead` samples of noise first."""
         s, rng = self.settings, self._rng
         speech = clip
+        up, down = s.speed_factors[int(rng.integers(0, len(s.speed_factors)))]
+        if up != down:
+            from scipy.signal import resample_poly
+
+            # resampling by down/up and playing at the old rate speeds the clip up by up/down
+            speech = resample_poly(speech, down, up).astype(np.float32)
         if rng.random() < s.reverb_probability:
             from scipy.signal import fftconvolve
 
-            speech = fftconvolve(speech, room_impulse(rng, float(rng.uniform(*s.rt60_s))))[: clip.size]
+            speech = fftconvolve(speech, room_impulse(rng, float(rng.uniform(*s.rt60_s))))[: speech.size]
         speech = speech * float(10 ** (rng.uniform(*s.gain_db) / 20))
         total = lead + speech.size + int(s.tail_s * SAMPLE_RATE)
         stream = np.zeros(total, dtype=np.float32)
@@ -66,4 +77,4 @@ class Augmenter:
         noise_power = float(np.mean(noise**2)) + 1e-10
         snr = float(rng.uniform(*s.snr_db))
         stream += noise * np.sqrt(speech_power / (noise_power * 10 ** (snr / 10)))
-        return np.clip(stream, -1.0, 1.0).astype(np.float32), lead
+        return np.clip(stream, -1.0, 1.0).astype(np.float32), lead, down / up

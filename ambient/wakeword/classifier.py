@@ -70,6 +70,11 @@ class FitSettings:
     """Gaussian noise (in standardised units) added to every training input: the head must not
     rely on any one embedding value, which is what let the first heads memorise their negatives."""
     negative_weight: float = 8.0
+    mining_epochs: int = 10
+    """After the first pass, negatives the head still scores above `mining_score` weigh
+    `mining_weight` times more for this many further epochs (hard-negative mining)."""
+    mining_score: float = 0.05
+    mining_weight: float = 5.0
     """Negatives count this much more than positives once classes are balanced: a false accept
     in a quiet living room costs more than asking the user to repeat the word."""
 
@@ -95,7 +100,12 @@ def fit(
     moments = [np.zeros_like(p) for p in params]
     velocities = [np.zeros_like(p) for p in params]
     step = 0
-    for epoch in range(settings.epochs):
+    for epoch in range(settings.epochs + settings.mining_epochs):
+        if epoch == settings.epochs and settings.mining_epochs:
+            hard = (y < 0.5) & (head.predict(x) >= settings.mining_score)
+            sample_weight = np.where(hard, sample_weight * settings.mining_weight, sample_weight).astype(
+                np.float32
+            )
         order = rng.permutation(len(x))
         total = 0.0
         for start in range(0, len(order), settings.batch):

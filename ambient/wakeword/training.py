@@ -37,7 +37,7 @@ from ambient.wakeword.features import HEAD_WINDOW, WARMUP_CHUNKS, FeatureModels
 
 log = logging.getLogger(__name__)
 
-POSITIVE_AFTER_END_S = 0.40
+POSITIVE_AFTER_END_S = 0.56
 """Windows ending up to this long after the word ends are positives: the word is whole in them."""
 
 
@@ -128,10 +128,10 @@ class Trainer:
             return
         self.clip_counts[utterance.source] += 1
         for _ in range(self.plan.copies):
-            stream, lead = self.augmenter(utterance.audio, self._lead(span[0]))
+            stream, lead, stretch = self.augmenter(utterance.audio, self._lead(span[0]))
             windows = windows_of(self.features.clip_embeddings((stream * 32767).astype(np.int16)))
             ends = window_end_samples(len(windows))
-            start, end = lead + span[0], lead + span[1]
+            start, end = lead + int(span[0] * stretch), lead + int(span[1] * stretch)
             positive = (ends >= end) & (ends <= end + POSITIVE_AFTER_END_S * SAMPLE_RATE)
             self.collected.add(windows[positive], 1.0, utterance.source)
             self.collected.add(windows[ends <= start], 0.0, "noise before the word")
@@ -139,7 +139,7 @@ class Trainer:
     def add_negative(self, utterance: Utterance, copies: int = 1) -> None:
         self.clip_counts[utterance.source] += 1
         for _ in range(copies):
-            stream, _ = self.augmenter(utterance.audio, self._lead(0))
+            stream, _, _ = self.augmenter(utterance.audio, self._lead(0))
             windows = windows_of(self.features.clip_embeddings((stream * 32767).astype(np.int16)))
             self.collected.add(windows, 0.0, utterance.source)
 
@@ -157,8 +157,13 @@ class Trainer:
             self.collected.add(windows[::2], 0.0, "background (train part)")
 
     def run(self) -> dict[str, object]:
-        plan = self.plan
         started = time.monotonic()
+        x, y = self.collect()
+        return self.fit_and_export(x, y, started)
+
+    def collect(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Every training window (flattened) and its label."""
+        plan = self.plan
         speaker = SyntheticSpeaker(self.piper, self.rng)
         positives: list[Iterable[Utterance]] = [
             speaker.piper(plan.phrase, plan.piper_positives),
@@ -202,7 +207,7 @@ class Trainer:
                 for utterance in tqdm(
                     list(recordings(folder, plan.real_speech_limit)), desc=relative, unit="clip", disable=None
                 ):
-                    self.add_negative(Utterance(utterance.audio, f"real speech ({relative})"))
+                    self.add_negative(Utterance(utterance.audio, f"real speech ({relative})"), copies=2)
         for sentence in tqdm(HOUSEHOLD_SENTENCES, desc="household sentences", unit="sentence", disable=None):
             renditions = [
                 *speaker.piper(sentence, 1),
@@ -211,10 +216,16 @@ class Trainer:
             for utterance in renditions:
                 self.add_negative(Utterance(utterance.audio, "synthetic household sentences"))
         self.add_background()
+        return np.concatenate(self.collected.windows), np.concatenate(self.collected.labels)
 
-        x = np.concatenate(self.collected.windows)
-        y = np.concatenate(self.collected.labels)
-        with tqdm(total=plan.fit.epochs, desc="training", unit="epoch", disable=None) as bar:
+    def fit_and_export(
+        self, x: npt.NDArray[np.float32], y: npt.NDArray[np.float32], started: float
+    ) -> dict[str, object]:
+        plan = self.plan
+        confusables = CONFUSABLE_PHRASES.get(plan.slug, []) + GENERIC_CONFUSABLES
+        with tqdm(
+            total=plan.fit.epochs + plan.fit.mining_epochs, desc="training", unit="epoch", disable=None
+        ) as bar:
 
             def progress(epoch: int, loss: float) -> None:
                 bar.set_postfix(loss=f"{loss:.4f}")

@@ -20,6 +20,9 @@ from ambient.events import (
     SpeechStarted,
     StageFailed,
     StageGaveUp,
+    TurnAbandoned,
+    UtteranceCaptured,
+    WakeWordDetected,
 )
 from ambient.models import ModelStore
 from ambient.runtime.bus import EventBus
@@ -105,3 +108,44 @@ def test_camera_that_disappears_degrades_while_audio_flows(
     assert any(isinstance(e, SpeechStarted) for e in later)
     assert any(isinstance(e, SpeechEnded) for e in later)
     assert isinstance(history[-1], DeviceStopped)
+
+
+def test_wake_word_starts_an_interaction_that_captures_the_command(
+    data_dir: Path, tmp_path: Path, model_store: ModelStore
+) -> None:
+    wake_clip = sorted((data_dir / "wakeword" / "computer" / "test").glob("*.flac"))[0]
+    settings = simulated_settings(
+        data_dir,
+        tmp_path,
+        f"microphone.files={wake_clip},speech/pocketsphinx__goforward.flac",
+        "microphone.gap_s=0.8",
+        "microphone.realtime=false",
+        "camera.backend=none",
+    )
+    device = Device(settings, bus=EventBus(), simulate=True, models=model_store)
+    history = run_device(device)
+
+    wakes = [e for e in history if isinstance(e, WakeWordDetected)]
+    assert len(wakes) == 1 and wakes[0].model == "computer" and wakes[0].engine == "ambient"
+    wake = wakes[0]
+    microphone = device.devices.microphone
+    assert isinstance(microphone, WavFileMicrophone)
+    (_, wake_start, wake_end), (_, command_start, command_end) = microphone.segments
+    assert wake_start < wake.end_sample <= wake_end + SAMPLE_RATE // 2
+
+    captured = [e for e in history if isinstance(e, UtteranceCaptured)]
+    assert len(captured) == 1
+    utterance = captured[0]
+    assert utterance.correlation_id == wake.correlation_id
+    assert utterance.reason == "end of turn"
+    # the command is the second file's speech, after the wake word
+    assert utterance.start_sample >= wake.end_sample
+    assert command_start - 0.15 * SAMPLE_RATE <= utterance.start_sample <= command_start + 0.5 * SAMPLE_RATE
+    assert command_end - 0.8 * SAMPLE_RATE <= utterance.end_sample <= command_end + 0.2 * SAMPLE_RATE
+
+    # one correlation id from the wake word to the captured utterance, in that order
+    interaction = [e for e in history if e.correlation_id == wake.correlation_id]
+    kinds = [e.type for e in interaction]
+    assert kinds[0] == "WakeWordDetected" and kinds[-1] == "UtteranceCaptured"
+    assert "SpeechEnded" in kinds
+    assert not any(isinstance(e, TurnAbandoned) for e in history)
