@@ -13,9 +13,6 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	# face_recognition's own dependency is the dlib source package (a long compile): dlib-bin,
-	# installed above, is the same library prebuilt, so face_recognition comes without deps.
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps face-recognition==1.3.0
 	touch $(STAMP)
 
 install: $(STAMP)

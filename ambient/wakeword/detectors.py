@@ -40,7 +40,10 @@ def build_wake_detector(
         return None
     words = _words(settings)
     if settings.engine == "micro":
-        return MicroWakeWordEngine(words)
+        # microWakeWord's score is already a sliding mean of its own stride-3 inferences, which
+        # stays above its cutoff for a chunk or two: its own rule is "fire when the mean crosses".
+        single = [(name, TriggerSettings(t.threshold, 1, 1, t.refractory_s)) for name, t in words]
+        return MicroWakeWordEngine(single)
     features = FeatureModels(store.path("wakeword_melspectrogram"), store.path("wakeword_embedding"))
     heads = [(WakeWordHead(name, head_path(name)), trigger) for name, trigger in words]
     return WakeWordEngine(features, heads)

@@ -43,6 +43,8 @@ class WakeWordEngine:
         self._one = np.ones((), dtype=np.int64)
 
     def reset(self) -> None:
+        """Start over on a new stream: features, policies and the sample count."""
+        self._chunks.fill(0)
         self.features.reset()
         for policy in self.policies:
             policy.reset()

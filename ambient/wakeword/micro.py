@@ -24,6 +24,7 @@ class MicroWakeWordEngine:
         self._chunks = 0
 
     def reset(self) -> None:
+        self._chunks = 0
         for scorer, policy in zip(self._scorers, self.policies, strict=True):
             scorer.reset()
             policy.reset()

@@ -14,23 +14,13 @@ import soundfile
 from ambient.models import ModelStore
 from tests.conftest import run_cli
 
+# fmt: off
 TINY = [
-    "--piper",
-    "1",
-    "--espeak",
-    "1",
-    "--copies",
-    "1",
-    "--epochs",
-    "2",
-    "--real-limit",
-    "6",
-    "--negative-limit",
-    "4",
-    "--background-seconds",
-    "30",
-    "--no-eval",
+    "--piper", "1", "--espeak", "1", "--copies", "1", "--epochs", "2", "--real-limit", "6",
+    "--negative-limit", "4", "--background-seconds", "30", "--speech-limit", "2", "--confusables", "1",
+    "--household", "1", "--no-eval",
 ]
+# fmt: on
 
 
 def test_training_runs_end_to_end_and_repeats_exactly(tmp_path: Path, model_store: ModelStore) -> None:

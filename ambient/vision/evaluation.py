@@ -1,0 +1,165 @@
+"""`ambient faces eval`: enrol every person folder of a gallery, identify every probe, and report
+top-1 accuracy, strangers accepted, and the threshold that accepts none of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from tqdm import tqdm
+
+from ambient.errors import MediaError
+from ambient.vision.detection import HogFaceDetector
+from ambient.vision.encoding import FaceEncoder
+from ambient.vision.enrolment import EnrolmentError, QualitySettings, encode_reference, read_photo
+from ambient.vision.gallery import Person
+from ambient.vision.identity import IdentityMatcher, MatchSettings
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+
+
+@dataclass
+class FaceEvalResult:
+    enrolled_people: int
+    enrolled_probes: int
+    unknown_probes: int
+    skipped: list[str]
+    threshold: float
+    """The calibrated threshold: the largest that accepts no stranger (with the margin rule)."""
+    top1_accuracy: float
+    """Enrolled probes whose accepted identity is right, at `threshold`."""
+    false_accepts: int
+    """Strangers accepted as someone, at `threshold`."""
+    ranking_accuracy: float
+    """Enrolled probes whose nearest person is right, whatever the distance."""
+    closest_stranger: float
+    farthest_genuine: float
+    curve: list[tuple[float, float, float]] = field(default_factory=list)
+    """(threshold, false-reject rate of enrolled probes, false-accept rate of strangers)."""
+
+    def to_json(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def person_folders(root: Path) -> dict[str, list[Path]]:
+    if not root.is_dir():
+        raise MediaError(f"folder {root} not found; it should hold one sub-folder of photos per person")
+    folders = {
+        d.name: sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        for d in sorted(root.iterdir())
+        if d.is_dir()
+    }
+    folders = {name: photos for name, photos in folders.items() if photos}
+    if not folders:
+        raise MediaError(f"no person folders with photos in {root}")
+    return folders
+
+
+def evaluate_faces(
+    gallery_dir: Path,
+    probes_dir: Path,
+    detector: HogFaceDetector,
+    encoder: FaceEncoder,
+    margin: float = MatchSettings().margin,
+    quality: QualitySettings | None = None,
+) -> FaceEvalResult:
+    quality = quality or QualitySettings()
+    skipped: list[str] = []
+
+    def encode(path: Path) -> npt.NDArray[np.float32] | None:
+        try:
+            return encode_reference(read_photo(path), str(path), detector, encoder, quality)
+        except EnrolmentError as exc:
+            skipped.append(str(exc))
+            return None
+
+    people = []
+    for name, photos in tqdm(
+        person_folders(gallery_dir).items(), desc="enrolling", unit="person", disable=None
+    ):
+        encodings = [e for e in (encode(p) for p in photos) if e is not None]
+        if encodings:
+            people.append(Person(name, np.stack(encodings)))
+    enrolled = {p.name for p in people}
+    probes: list[tuple[str, npt.NDArray[np.float32]]] = []
+    for name, photos in tqdm(person_folders(probes_dir).items(), desc="probes", unit="person", disable=None):
+        probes += [(name, e) for e in (encode(p) for p in photos) if e is not None]
+    if not probes:
+        raise MediaError(f"no usable probe photos in {probes_dir}")
+
+    # Every probe's nearest and runner-up distance, once; thresholds are then swept over them.
+    matcher = IdentityMatcher(people, MatchSettings(threshold=10.0, margin=0.0))
+    rows = []
+    for truth, encoding in probes:
+        distances = sorted(
+            (float(np.min(np.linalg.norm(p.embeddings - encoding, axis=1))), p.name) for p in people
+        )
+        best_distance, best_name = distances[0]
+        runner_up = distances[1][0] if len(distances) > 1 else float("inf")
+        rows.append((truth, best_name, best_distance, runner_up))
+    del matcher
+
+    def outcome(threshold: float) -> tuple[int, int, int]:
+        correct = false_accepts = rejected = 0
+        for truth, name, distance, runner_up in rows:
+            accepted = distance <= threshold and runner_up - distance >= margin
+            if truth in enrolled:
+                correct += accepted and name == truth
+                rejected += not accepted
+            else:
+                false_accepts += accepted
+        return correct, false_accepts, rejected
+
+    genuine = [r for r in rows if r[0] in enrolled]
+    strangers = [r for r in rows if r[0] not in enrolled]
+    thresholds = np.round(np.arange(0.30, 0.80, 0.005), 3)
+    curve = []
+    for threshold in thresholds:
+        correct, false_accepts, _ = outcome(float(threshold))
+        curve.append((
+            float(threshold),
+            1 - correct / max(1, len(genuine)),
+            false_accepts / max(1, len(strangers)),
+        ))  # fmt: skip
+    safe = [t for t, _, far in curve if far == 0.0]
+    threshold = max(safe) if safe else float(thresholds[0])
+    correct, false_accepts, _ = outcome(threshold)
+    return FaceEvalResult(
+        enrolled_people=len(people),
+        enrolled_probes=len(genuine),
+        unknown_probes=len(strangers),
+        skipped=skipped,
+        threshold=threshold,
+        top1_accuracy=correct / max(1, len(genuine)),
+        false_accepts=false_accepts,
+        ranking_accuracy=sum(r[0] == r[1] for r in genuine) / max(1, len(genuine)),
+        closest_stranger=min((r[2] for r in strangers), default=float("inf")),
+        farthest_genuine=max((r[2] for r in genuine), default=0.0),
+        curve=curve,
+    )
+
+
+def plot_face_det(result: FaceEvalResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4.5))
+    thresholds = [c[0] for c in result.curve]
+    axes.plot(
+        thresholds, [c[1] * 100 for c in result.curve], label="enrolled people rejected or misnamed (%)"
+    )
+    axes.plot(thresholds, [c[2] * 100 for c in result.curve], label="strangers accepted (%)")
+    axes.axvline(result.threshold, color="grey", linestyle=":", label=f"calibrated {result.threshold:.3f}")
+    axes.set_xlabel("distance threshold")
+    axes.set_ylabel("%")
+    axes.set_title(f"{result.enrolled_probes} enrolled probes, {result.unknown_probes} stranger probes")
+    axes.legend()
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

@@ -1,0 +1,258 @@
+"""The face gallery: SQLite, every embedding encrypted with AES-GCM, erasable to the last byte."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import sqlite3
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from ambient.errors import AmbientError
+
+KEY_ENV = "AMBIENT_GALLERY_KEY"
+_KEY_CHECK = b"ambient gallery key check v1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS people (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS embeddings (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    model_id TEXT NOT NULL,
+    nonce BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    created REAL NOT NULL
+);
+"""
+
+
+class GalleryError(AmbientError):
+    """The gallery cannot be opened or changed as asked; it is left as it was."""
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    embeddings: npt.NDArray[np.float32]
+    """(n, 128) encodings, decrypted, for the current model."""
+
+
+def _aesgcm(key: bytes) -> object:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
+
+
+def decode_key(text: str, source: str) -> bytes:
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except ValueError:
+        raise GalleryError(
+            f"the gallery key in {source} is not base64; it must hold 32 random bytes"
+        ) from None
+    if len(key) != 32:
+        raise GalleryError(f"the gallery key in {source} is {len(key)} bytes; it must be 32 (AES-256)")
+    return key
+
+
+def write_key_file(path: Path, key: bytes) -> None:
+    """Create or replace the key file atomically, readable by its owner only (0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(path.suffix + ".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(base64.b64encode(key).decode() + "\n")
+    os.replace(partial, path)
+
+
+def read_key_file(path: Path) -> bytes:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise GalleryError(
+            f"gallery key file {path} is readable by others (mode {mode:04o}); run chmod 600 {path}"
+        )
+    return decode_key(path.read_text(), str(path))
+
+
+class Gallery:
+    """People and their face embeddings.
+
+    The key comes from $AMBIENT_GALLERY_KEY (base64) or a 0600 key file; a new gallery gets a new
+    key file, an existing one never does (a lost key must not silently orphan the faces). Every
+    embedding is sealed with AES-256-GCM, bound to its person and model id as associated data.
+    Deleting uses SQLite's secure_delete and a VACUUM, so forgotten bytes do not linger in free pages.
+    """
+
+    def __init__(self, path: Path, key_file: Path, environ: dict[str, str] | None = None) -> None:
+        self.path = path
+        self.key_file = key_file
+        env = os.environ if environ is None else environ
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), isolation_level=None)
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA secure_delete = ON")
+        self._db.execute("PRAGMA journal_mode = DELETE")
+        self._db.executescript(_SCHEMA)
+        os.chmod(path, 0o600)
+        check = self._db.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
+        if env.get(KEY_ENV):
+            self._key = decode_key(env[KEY_ENV], f"${KEY_ENV}")
+        elif key_file.is_file():
+            self._key = read_key_file(key_file)
+        elif check is None:
+            self._key = secrets.token_bytes(32)
+            write_key_file(key_file, self._key)
+        else:
+            raise GalleryError(
+                f"gallery {path} is encrypted but its key file {key_file} is missing; restore the key file "
+                f"or set ${KEY_ENV} (nothing was changed)"
+            )
+        if check is None:
+            self._seal_check()
+        elif not self._opens(bytes(check[0])):
+            raise GalleryError(
+                f"the gallery key does not open {path}; use the key file or ${KEY_ENV} that enrolled these "
+                "faces (nothing was changed)"
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _seal(self, key: bytes, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
+        nonce = secrets.token_bytes(12)
+        return nonce, _aesgcm(key).encrypt(nonce, plaintext, aad)  # type: ignore[attr-defined]
+
+    def _open(self, key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
+        return _aesgcm(key).decrypt(nonce, ciphertext, aad)  # type: ignore[attr-defined, no-any-return]
+
+    def _seal_check(self) -> None:
+        nonce, sealed = self._seal(self._key, _KEY_CHECK, b"key_check")
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('key_check', ?)", (nonce + sealed,))
+
+    def _opens(self, blob: bytes) -> bool:
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            return self._open(self._key, blob[:12], blob[12:], b"key_check") == _KEY_CHECK
+        except InvalidTag:
+            return False
+
+    @staticmethod
+    def _aad(person_id: int, model_id: str) -> bytes:
+        return f"{person_id}:{model_id}".encode()
+
+    def add(self, name: str, embeddings: npt.NDArray[np.float32], model_id: str) -> int:
+        """Add embeddings for `name` (created if new), all in one transaction."""
+        if not name.strip():
+            raise GalleryError("a person needs a name")
+        now = time.time()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("INSERT OR IGNORE INTO people (name, created) VALUES (?, ?)", (name, now))
+            (person_id,) = self._db.execute("SELECT id FROM people WHERE name = ?", (name,)).fetchone()
+            for embedding in np.asarray(embeddings, dtype=np.float32).reshape(-1, 128):
+                nonce, sealed = self._seal(self._key, embedding.tobytes(), self._aad(person_id, model_id))
+                self._db.execute(
+                    "INSERT INTO embeddings (person_id, model_id, nonce, ciphertext, created) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (person_id, model_id, nonce, sealed, now),
+                )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return int(person_id)
+
+    def names(self) -> list[tuple[str, int]]:
+        rows = self._db.execute(
+            "SELECT p.name, COUNT(e.id) FROM people p LEFT JOIN embeddings e ON e.person_id = p.id "
+            "GROUP BY p.id ORDER BY p.name"
+        ).fetchall()
+        return [(str(name), int(count)) for name, count in rows]
+
+    def people(self, model_id: str) -> list[Person]:
+        """Everyone with embeddings from `model_id`, decrypted (for the matcher, in memory only)."""
+        found: dict[str, list[npt.NDArray[np.float32]]] = {}
+        rows = self._db.execute(
+            "SELECT p.id, p.name, e.nonce, e.ciphertext FROM embeddings e "
+            "JOIN people p ON p.id = e.person_id WHERE e.model_id = ? ORDER BY p.name, e.id",
+            (model_id,),
+        ).fetchall()
+        for person_id, name, nonce, sealed in rows:
+            plain = self._open(self._key, bytes(nonce), bytes(sealed), self._aad(int(person_id), model_id))
+            found.setdefault(str(name), []).append(np.frombuffer(plain, dtype=np.float32).copy())
+        return [Person(name, np.stack(vectors)) for name, vectors in found.items()]
+
+    def export(self, name: str) -> dict[str, object]:
+        rows = self._db.execute(
+            "SELECT p.id, e.model_id, e.nonce, e.ciphertext, e.created FROM embeddings e "
+            "JOIN people p ON p.id = e.person_id WHERE p.name = ? ORDER BY e.id",
+            (name,),
+        ).fetchall()
+        if not rows and not self._db.execute("SELECT 1 FROM people WHERE name = ?", (name,)).fetchone():
+            raise GalleryError(f"no one named {name!r} is enrolled; `ambient faces list` shows who is")
+        embeddings = []
+        for person_id, model_id, nonce, sealed, created in rows:
+            plain = self._open(
+                self._key, bytes(nonce), bytes(sealed), self._aad(int(person_id), str(model_id))
+            )
+            vector = np.frombuffer(plain, dtype=np.float32)
+            embeddings.append(
+                {"model_id": model_id, "created": created, "vector": [round(float(v), 6) for v in vector]}
+            )
+        return {"name": name, "embeddings": embeddings}
+
+    def forget(self, name: str) -> int:
+        """Erase a person and every embedding; returns how many embeddings were erased."""
+        row = self._db.execute("SELECT id FROM people WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise GalleryError(f"no one named {name!r} is enrolled; `ambient faces list` shows who is")
+        (count,) = self._db.execute(
+            "SELECT COUNT(*) FROM embeddings WHERE person_id = ?", (row[0],)
+        ).fetchone()
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("DELETE FROM embeddings WHERE person_id = ?", (row[0],))
+        self._db.execute("DELETE FROM people WHERE id = ?", (row[0],))
+        self._db.execute("COMMIT")
+        self._db.execute("VACUUM")  # rebuild the file: no page keeps the old rows
+        return int(count)
+
+    def rotate_key(self, new_key: bytes | None = None, environ: dict[str, str] | None = None) -> bytes:
+        """Re-encrypt everything under a new key in one transaction, then replace the key file."""
+        if (os.environ if environ is None else environ).get(KEY_ENV):
+            raise GalleryError(
+                f"the gallery key comes from ${KEY_ENV}; unset it to rotate the key file, or rotate it "
+                "where it is set (nothing was changed)"
+            )
+        new_key = new_key or secrets.token_bytes(32)
+        rows = self._db.execute(
+            "SELECT e.id, e.person_id, e.model_id, e.nonce, e.ciphertext FROM embeddings e"
+        ).fetchall()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for row_id, person_id, model_id, nonce, sealed in rows:
+                aad = self._aad(int(person_id), str(model_id))
+                plain = self._open(self._key, bytes(nonce), bytes(sealed), aad)
+                new_nonce, new_sealed = self._seal(new_key, plain, aad)
+                self._db.execute(
+                    "UPDATE embeddings SET nonce = ?, ciphertext = ? WHERE id = ?",
+                    (new_nonce, new_sealed, row_id),
+                )
+            old_key, self._key = self._key, new_key
+            self._seal_check()
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("VACUUM")
+        write_key_file(self.key_file, new_key)
+        del old_key
+        return new_key

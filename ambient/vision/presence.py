@@ -1,0 +1,128 @@
+"""The camera's presence core: detect, track, identify new tracks (and re-check now and then),
+and turn that into arrivals, identities and departures with hysteresis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ambient.context.store import ContextStore
+from ambient.devices.protocols import Frame
+from ambient.events import Event, FaceIdentified, PersonArrived, PersonLeft, UnknownPersonSeen
+from ambient.vision.detection import HogFaceDetector
+from ambient.vision.encoding import FaceEncoder
+from ambient.vision.identity import IdentityMatcher, Match
+from ambient.vision.tracking import Track, Tracker
+
+
+@dataclass(frozen=True)
+class PresenceSettings:
+    leave_after_s: float = 3.0
+    """A person counts as gone this long after their last track was lost (hysteresis: a face
+    turned away for a moment is not a departure and a return)."""
+    decide_within_s: float = 0.8
+    """Decide with the votes there are by then, even if fewer than `votes` (the 1 s promise)."""
+
+
+class PresencePipeline:
+    """One frame in, the events it causes out. Synchronous, so it runs in an executor or a test."""
+
+    def __init__(
+        self,
+        detector: HogFaceDetector,
+        encoder: FaceEncoder,
+        matcher: IdentityMatcher,
+        tracker: Tracker | None = None,
+        settings: PresenceSettings | None = None,
+        context: ContextStore | None = None,
+    ) -> None:
+        self.detector = detector
+        self.encoder = encoder
+        self.matcher = matcher
+        self.tracker = tracker or Tracker()
+        self.settings = settings or PresenceSettings()
+        self.context = context or ContextStore()
+        self._votes: dict[int, list[Match]] = {}
+        self._present: dict[str, set[int]] = {}
+        self._leaving: dict[str, tuple[float, int]] = {}
+        self.encodings_computed = 0
+
+    def process(self, frame: Frame, t: float) -> list[Event]:
+        events: list[Event] = []
+        boxes = self.detector.detect(frame)
+        update = self.tracker.update(boxes, t)
+        rgb: np.ndarray | None = None
+        for track in [*update.new, *update.matched]:
+            if self._needs_encoding(track, t):
+                if rgb is None:
+                    rgb = np.ascontiguousarray(frame[:, :, ::-1])
+                box = tuple(round(v) for v in track.box)
+                self._votes.setdefault(track.track_id, []).append(
+                    self.matcher.match(self.encoder.encode(rgb, box))  # type: ignore[arg-type]
+                )
+                self.encodings_computed += 1
+                track.last_check = t
+            events.extend(self._maybe_decide(track, t))
+        for track in update.lost:
+            self._votes.pop(track.track_id, None)
+            if track.identity is not None:
+                key = track.identity if track.identity != "unknown" else f"unknown:{track.track_id}"
+                tracks = self._present.get(key, set())
+                tracks.discard(track.track_id)
+                if not tracks:
+                    self._leaving[key] = (t, track.track_id)
+        for key, (since, track_id) in list(self._leaving.items()):
+            if t - since >= self.settings.leave_after_s:
+                del self._leaving[key]
+                self._present.pop(key, None)
+                person = "unknown" if key.startswith("unknown:") else key
+                self.context.person_left(person, track_id)
+                events.append(PersonLeft(t=t, person=person, track_id=track_id))
+        return events
+
+    def _needs_encoding(self, track: Track, t: float) -> bool:
+        if track.identity is None:
+            return len(self._votes.get(track.track_id, [])) < self.matcher.settings.votes
+        return t - track.last_check >= self.matcher.settings.recheck_s
+
+    def _maybe_decide(self, track: Track, t: float) -> list[Event]:
+        votes = self._votes.get(track.track_id, [])
+        if not votes:
+            return []
+        enough = len(votes) >= self.matcher.settings.votes
+        overdue = t - track.first_seen >= self.settings.decide_within_s
+        if track.identity is not None:
+            # a re-check: only a confident disagreement changes a decided identity
+            latest = votes[-1]
+            if latest.name is not None and latest.name != track.identity and track.identity != "unknown":
+                self._votes[track.track_id] = [latest]
+                track.identity = None
+            return []
+        if not (enough or overdue):
+            return []
+        name, distance = self.matcher.decide(votes)
+        self._votes[track.track_id] = []
+        person = name or "unknown"
+        track.identity = person
+        track.distance = distance
+        track.decided_at = t
+        events: list[Event] = [
+            FaceIdentified(
+                t=t,
+                track_id=track.track_id,
+                person=person,
+                known=name is not None,
+                distance=round(distance, 4),
+            )
+        ]
+        key = person if name is not None else f"unknown:{track.track_id}"
+        returning = key in self._leaving or key in self._present
+        self._leaving.pop(key, None)
+        self._present.setdefault(key, set()).add(track.track_id)
+        if not returning:
+            self.context.person_arrived(person, track.track_id, t)
+            events.append(PersonArrived(t=t, person=person, track_id=track.track_id))
+            if name is None:
+                events.append(UnknownPersonSeen(t=t, track_id=track.track_id, distance=round(distance, 4)))
+        return events
