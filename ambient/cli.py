@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--type", action="append", default=[], help="only events of this type")
 
     _wakeword_arguments(commands)
+    _faces_arguments(commands)
 
     doctor = commands.add_parser("doctor", help="list devices, models, configuration and problems")
     _settings_arguments(doctor)
@@ -106,6 +107,39 @@ def _wakeword_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
     )  # fmt: skip
     evaluate.add_argument("--plot", type=Path, help="DET curve PNG (default: <model>-det.png)")
     evaluate.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _faces_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
+    faces = commands.add_parser("faces", help="enrol, list, forget and export faces; calibrate")
+    actions = faces.add_subparsers(dest="faces_command", required=True, parser_class=_Parser)
+    enroll = actions.add_parser("enroll", help="enrol NAME from photos, or from the camera")
+    _settings_arguments(enroll)
+    enroll.add_argument("name")
+    enroll.add_argument("photos", nargs="*", type=Path)
+    enroll.add_argument("--camera", action="store_true", help="take the photos with the configured camera")
+    enroll.add_argument("--frames", type=int, default=5, help="usable camera frames to enrol")
+    for name, text in (("list", "who is enrolled"), ("rotate-key", "re-encrypt under a new key")):
+        _settings_arguments(actions.add_parser(name, help=text))
+    for name, text in (("forget", "erase a person and every trace"), ("export", "a person's data as JSON")):
+        command = actions.add_parser(name, help=text)
+        _settings_arguments(command)
+        command.add_argument("name")
+        if name == "export":
+            command.add_argument("--out", type=Path, help="write to this file (mode 0600)")
+    evaluate = actions.add_parser("eval", help="top-1 accuracy, strangers accepted, calibrated threshold")
+    evaluate.add_argument(
+        "--gallery", type=Path, required=True, help="one folder of photos per enrolled person"
+    )
+    evaluate.add_argument("--probes", type=Path, required=True, help="one folder per person, enrolled or not")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--plot", type=Path, help="DET curve PNG (default faces-det.png)")
+
+
+def _faces(args: argparse.Namespace) -> int:
+    from ambient.vision.cli_commands import faces_command
+
+    settings = _load(args).settings if hasattr(args, "config") else load_settings().settings
+    return faces_command(args, settings)
 
 
 def _wakeword(args: argparse.Namespace) -> int:
@@ -224,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "run": _run,
         "wakeword": _wakeword,
+        "faces": _faces,
         "config": _config_show,
         "models": _models,
         "events": _events,

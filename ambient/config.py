@@ -103,6 +103,16 @@ class VisionSettings:
     """Frames are downscaled to this width before face detection (CPU scales with its square)."""
     upsample: int = field(default=1, metadata=_range(0, 3))
     """HOG upsampling passes: each finds faces half the size at four times the cost."""
+    gallery: str = ""
+    """The face gallery database ("" = gallery.sqlite in the user data directory)."""
+    gallery_key: str = ""
+    """The gallery's key file, mode 0600 ("" = gallery.key beside the gallery); or $AMBIENT_GALLERY_KEY."""
+    threshold: float = field(default=0.5, metadata=_range(0.1, 1.5))
+    """Largest face distance accepted as an enrolled person (`ambient faces eval` calibrates it)."""
+    margin: float = field(default=0.04, metadata=_range(0.0, 1.0))
+    votes: int = field(default=7, metadata=_range(1, 30))
+    recheck_s: float = field(default=5.0, metadata=_range(0.5, 3600.0))
+    leave_after_s: float = field(default=3.0, metadata=_range(0.0, 600.0))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from ambient.audio.segmenter import SegmenterSettings
 from ambient.audio.speech_activity import SpeechActivity
 from ambient.clock import Clock, MonotonicClock
 from ambient.config import Settings
+from ambient.context.store import ContextStore
 from ambient.devices.protocols import Frame
 from ambient.devices.registry import DeviceBundle, build_devices
 from ambient.events import ChannelStats, DeviceStarted, DeviceStopped
@@ -28,7 +29,9 @@ from ambient.runtime.capture import CameraCapture, MicrophoneCapture
 from ambient.runtime.channels import FrameSlot, MediaChannel
 from ambient.runtime.supervisor import RestartPolicy, StageSpec, Supervisor
 from ambient.vision.detection import HogFaceDetector
-from ambient.vision.face_stage import FaceStage
+from ambient.vision.face_stage import PresenceStage
+from ambient.vision.presence import PresencePipeline, PresenceSettings
+from ambient.vision.setup import face_encoder, matcher_for, open_gallery
 from ambient.wakeword.detectors import build_wake_detector
 
 log = logging.getLogger(__name__)
@@ -89,6 +92,22 @@ class Device:
         # file into a one-line error at start-up instead of a degraded stage later.
         self.speech = SpeechActivity(store.path("silero_vad"), segmenter_settings(settings))
         self.wake = build_wake_detector(settings.wakeword, store)
+        self.context = ContextStore()
+        self.presence: PresencePipeline | None = None
+        if self.devices.camera is not None:
+            gallery = open_gallery(settings.vision)
+            try:
+                matcher = matcher_for(settings.vision, gallery)
+            finally:
+                gallery.close()
+            vision = settings.vision
+            self.presence = PresencePipeline(
+                HogFaceDetector(vision.detect_width, vision.upsample),
+                face_encoder(store),
+                matcher,
+                settings=PresenceSettings(leave_after_s=vision.leave_after_s),
+                context=self.context,
+            )
         runtime = settings.runtime
         self.supervisor = Supervisor(
             self.bus,
@@ -102,7 +121,7 @@ class Device:
         self._stop = asyncio.Event()
         self._stop_reason = "finished"
         self._executors = _Executors.create()
-        self.face_stage: FaceStage | None = None
+        self.face_stage: PresenceStage | None = None
         self.microphone_capture: MicrophoneCapture | None = None
         self.camera_capture: CameraCapture | None = None
 
@@ -177,15 +196,16 @@ class Device:
                 on_give_up=self.frames.close,
             )
         )
-        settings = self.settings.vision
-        detector = HogFaceDetector(settings.detect_width, settings.upsample)
-        self.face_stage = FaceStage(detector, self.frames, self.bus, self.clock, self._executors.vision)
+        assert self.presence is not None  # built with the camera in __init__
+        self.face_stage = PresenceStage(
+            self.presence, self.frames, self.bus, self.clock, self._executors.vision
+        )
         self.supervisor.add(
             StageSpec(
                 "faces",
                 self.face_stage.run,
-                "face detection",
-                "see the log for the detector error",
+                "presence",
+                "see the log for the face pipeline error; `ambient doctor`",
             )
         )
 

@@ -1,4 +1,4 @@
-"""The face detection stage: newest frame from the slot, detection in the executor, events out."""
+"""The camera stage: newest frame from the slot, the presence pipeline in the executor, events out."""
 
 from __future__ import annotations
 
@@ -10,23 +10,23 @@ from ambient.devices.protocols import Frame
 from ambient.events import FacesDetected
 from ambient.runtime.bus import EventBus
 from ambient.runtime.channels import ChannelClosed, ControlMessage, FrameSlot
-from ambient.vision.detection import HogFaceDetector
+from ambient.vision.presence import PresencePipeline
 
 
-class FaceStage:
-    """Publishes FacesDetected when the number of faces changes, and at most once a second
-    while it stays the same (tracking, a later stage, will carry identities frame to frame)."""
+class PresenceStage:
+    """Publishes what the presence pipeline decides, plus FacesDetected when the number of faces
+    changes (and at most once a second while it stays the same)."""
 
     def __init__(
         self,
-        detector: HogFaceDetector,
+        pipeline: PresencePipeline,
         frames: FrameSlot[tuple[int, Frame]],
         bus: EventBus,
         clock: Clock,
         executor: Executor,
         repeat_s: float = 1.0,
     ) -> None:
-        self._detector = detector
+        self.pipeline = pipeline
         self._frames = frames
         self._bus = bus
         self._clock = clock
@@ -46,9 +46,10 @@ class FaceStage:
             if isinstance(item, ControlMessage):
                 continue
             index, frame = item
-            boxes = await loop.run_in_executor(self._executor, self._detector.detect, frame)
-            self.frames_processed += 1
             now = self._clock.now()
+            events = await loop.run_in_executor(self._executor, self.pipeline.process, frame, now)
+            self.frames_processed += 1
+            boxes = self.pipeline.last_boxes
             if len(boxes) != last_count or (boxes and now - last_published >= self._repeat_s):
                 height, width = frame.shape[:2]
                 self._bus.publish(
@@ -56,3 +57,5 @@ class FaceStage:
                 )
                 last_published = now
                 last_count = len(boxes)
+            for event in events:
+                self._bus.publish(event)

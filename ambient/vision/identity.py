@@ -18,8 +18,9 @@ class MatchSettings:
     """Largest distance to a person's nearest embedding that can still be that person."""
     margin: float = 0.04
     """The runner-up must be at least this much farther, or the face stays unknown."""
-    votes: int = 3
-    """Frames encoded per new track before deciding (a majority must agree)."""
+    votes: int = 7
+    """Frames encoded per new track before deciding (a strict majority must agree): the first
+    frames of a face are often the worst (turning, motion blur), so one or two cannot decide."""
     recheck_s: float = 5.0
     """A decided track is encoded again this often, in case the decision was wrong."""
 

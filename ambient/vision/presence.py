@@ -21,7 +21,7 @@ class PresenceSettings:
     leave_after_s: float = 3.0
     """A person counts as gone this long after their last track was lost (hysteresis: a face
     turned away for a moment is not a departure and a return)."""
-    decide_within_s: float = 0.8
+    decide_within_s: float = 0.9
     """Decide with the votes there are by then, even if fewer than `votes` (the 1 s promise)."""
 
 
@@ -47,10 +47,12 @@ class PresencePipeline:
         self._present: dict[str, set[int]] = {}
         self._leaving: dict[str, tuple[float, int]] = {}
         self.encodings_computed = 0
+        self.last_boxes: tuple[tuple[int, int, int, int], ...] = ()
 
     def process(self, frame: Frame, t: float) -> list[Event]:
         events: list[Event] = []
         boxes = self.detector.detect(frame)
+        self.last_boxes = boxes
         update = self.tracker.update(boxes, t)
         rgb: np.ndarray | None = None
         for track in [*update.new, *update.matched]:
@@ -83,7 +85,11 @@ class PresencePipeline:
 
     def _needs_encoding(self, track: Track, t: float) -> bool:
         if track.identity is None:
-            return len(self._votes.get(track.track_id, [])) < self.matcher.settings.votes
+            votes = self._votes.get(track.track_id, [])
+            # Spread the votes over the decision window: neighbouring frames share their pose
+            # and blur, so seven votes from one moment are worth little more than one.
+            spacing = self.settings.decide_within_s / max(1, self.matcher.settings.votes)
+            return len(votes) < self.matcher.settings.votes and (not votes or t - track.last_check >= spacing)
         return t - track.last_check >= self.matcher.settings.recheck_s
 
     def _maybe_decide(self, track: Track, t: float) -> list[Event]:

@@ -1,0 +1,124 @@
+"""The face gallery: encrypted at rest, erasable to the last byte, and safe with a wrong key."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ambient.vision.gallery import KEY_ENV, Gallery, GalleryError
+
+MODEL = "test-model"
+
+
+def vectors(seed: int, count: int = 3) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((count, 128)).astype(np.float32)
+
+
+def open_gallery(tmp_path: Path, environ: dict[str, str] | None = None) -> Gallery:
+    return Gallery(tmp_path / "gallery.sqlite", tmp_path / "gallery.key", environ=environ or {})
+
+
+def test_round_trip_and_model_ids(tmp_path: Path) -> None:
+    gallery = open_gallery(tmp_path)
+    alice = vectors(1)
+    gallery.add("alice", alice, MODEL)
+    gallery.add("bob", vectors(2, 2), "other-model")
+    people = gallery.people(MODEL)
+    assert [p.name for p in people] == ["alice"]
+    np.testing.assert_array_equal(people[0].embeddings, alice)
+    assert gallery.names() == [("alice", 3), ("bob", 2)]
+    assert (tmp_path / "gallery.key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "gallery.sqlite").stat().st_mode & 0o777 == 0o600
+
+
+def test_embeddings_are_not_in_the_file_in_the_clear(tmp_path: Path) -> None:
+    gallery = open_gallery(tmp_path)
+    alice = vectors(3)
+    gallery.add("alice", alice, MODEL)
+    gallery.close()
+    raw = (tmp_path / "gallery.sqlite").read_bytes()
+    for row in alice:
+        assert row.tobytes()[:16] not in raw
+
+
+def test_forget_erases_every_byte(tmp_path: Path) -> None:
+    gallery = open_gallery(tmp_path)
+    gallery.add("Zelda Quartermaine", vectors(4), MODEL)
+    gallery.add("bob", vectors(5), MODEL)
+    sealed = [bytes(r[0]) for r in gallery._db.execute("SELECT ciphertext FROM embeddings WHERE person_id = 1")]
+    assert b"Zelda Quartermaine" in (tmp_path / "gallery.sqlite").read_bytes()
+    assert gallery.forget("Zelda Quartermaine") == 3
+    gallery.close()
+    raw = (tmp_path / "gallery.sqlite").read_bytes()
+    assert b"Zelda" not in raw
+    for blob in sealed:
+        assert blob[:24] not in raw
+    assert not (tmp_path / "gallery.sqlite-journal").exists()
+    assert [p.name for p in open_gallery(tmp_path).people(MODEL)] == ["bob"]
+
+
+def test_unknown_name(tmp_path: Path) -> None:
+    gallery = open_gallery(tmp_path)
+    with pytest.raises(GalleryError, match="no one named 'nobody' is enrolled"):
+        gallery.forget("nobody")
+    with pytest.raises(GalleryError, match="no one named 'nobody'"):
+        gallery.export("nobody")
+
+
+def test_wrong_key_leaves_the_gallery_intact(tmp_path: Path) -> None:
+    gallery = open_gallery(tmp_path)
+    gallery.add("alice", vectors(6), MODEL)
+    gallery.close()
+    before = (tmp_path / "gallery.sqlite").read_bytes()
+    wrong = base64.b64encode(os.urandom(32)).decode()
+    with pytest.raises(GalleryError, match="the gallery key does not open") as caught:
+        open_gallery(tmp_path, {KEY_ENV: wrong})
+    assert "nothing was changed" in str(caught.value) and "\n" not in str(caught.value)
+    assert (tmp_path / "gallery.sqlite").read_bytes() == before
+    with pytest.raises(GalleryError, match="not base64"):
+        open_gallery(tmp_path, {KEY_ENV: "not a key!"})
+
+
+def test_missing_or_exposed_key_file(tmp_path: Path) -> None:
+    gallery = open_gallery(tmp_path)
+    gallery.add("alice", vectors(7), MODEL)
+    gallery.close()
+    key = tmp_path / "gallery.key"
+    key.chmod(0o644)
+    with pytest.raises(GalleryError, match="readable by others.*chmod 600"):
+        open_gallery(tmp_path)
+    key.chmod(0o600)
+    saved = key.read_bytes()
+    key.unlink()
+    with pytest.raises(GalleryError, match="key file .* is missing"):
+        open_gallery(tmp_path)
+    assert not key.exists()  # no new key was made for an existing gallery
+    key.write_bytes(saved)
+    key.chmod(0o600)
+    assert [p.name for p in open_gallery(tmp_path).people(MODEL)] == ["alice"]
+
+
+def test_key_from_the_environment(tmp_path: Path) -> None:
+    env = {KEY_ENV: base64.b64encode(os.urandom(32)).decode()}
+    gallery = open_gallery(tmp_path, env)
+    gallery.add("alice", vectors(8), MODEL)
+    gallery.close()
+    assert not (tmp_path / "gallery.key").exists()
+    assert [p.name for p in open_gallery(tmp_path, env).people(MODEL)] == ["alice"]
+
+
+def test_key_rotation(tmp_path: Path) -> None:
+    gallery = open_gallery(tmp_path)
+    alice = vectors(9)
+    gallery.add("alice", alice, MODEL)
+    old_key = (tmp_path / "gallery.key").read_text()
+    gallery.rotate_key(environ={})
+    gallery.close()
+    assert (tmp_path / "gallery.key").read_text() != old_key
+    np.testing.assert_array_equal(open_gallery(tmp_path).people(MODEL)[0].embeddings, alice)
+    with pytest.raises(GalleryError, match="does not open"):
+        open_gallery(tmp_path, {KEY_ENV: old_key.strip()})
