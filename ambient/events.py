@@ -229,6 +229,8 @@ class FaceIdentified(Event):
     known: bool
     distance: float
     """Mean distance of the deciding votes to the person's nearest embedding (lower: surer)."""
+    after_s: float
+    """Time from the track's first sight to this decision."""
 
 
 @dataclass(frozen=True, kw_only=True)

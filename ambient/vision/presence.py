@@ -120,6 +120,7 @@ class PresencePipeline:
                 person=person,
                 known=name is not None,
                 distance=round(distance, 4),
+                after_s=round(t - track.first_seen, 3),
             )
         ]
         key = person if name is not None else f"unknown:{track.track_id}"

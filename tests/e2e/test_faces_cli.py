@@ -77,7 +77,9 @@ def test_bad_photos_and_names(tmp_path: Path, data_dir: Path, model_store: Model
     assert run_cli("faces", "list", env=env)[1].strip() == ""
 
 
-def test_wrong_or_missing_key_keeps_the_gallery(tmp_path: Path, data_dir: Path, model_store: ModelStore) -> None:
+def test_wrong_or_missing_key_keeps_the_gallery(
+    tmp_path: Path, data_dir: Path, model_store: ModelStore
+) -> None:
     env = env_for(tmp_path)
     photo = sorted((data_dir / "faces" / "Tony_Blair").glob("*.jpg"))[0]
     assert run_cli("faces", "enroll", "tony", str(photo), env=env)[0] == 0

@@ -149,3 +149,56 @@ def test_wake_word_starts_an_interaction_that_captures_the_command(
     assert kinds[0] == "WakeWordDetected" and kinds[-1] == "UtteranceCaptured"
     assert "SpeechEnded" in kinds
     assert not any(isinstance(e, TurnAbandoned) for e in history)
+
+
+def test_presence_events_from_real_video(data_dir: Path, tmp_path: Path, model_store: ModelStore) -> None:
+    """short_hamilton_clip: Lin-Manuel Miranda (enrolled) on stage, then in close-up; the audience
+    at the end are strangers. Alex Lacamoire (enrolled) never shows a detectable frontal face."""
+    import json
+
+    from ambient.events import FaceIdentified, FacesDetected, PersonArrived, UnknownPersonSeen
+    from ambient.vision.encoding import ENCODER_ID
+    from ambient.vision.enrolment import QualitySettings, encode_photos
+    from ambient.vision.gallery import Gallery
+    from ambient.vision.setup import enrolment_detector, face_encoder
+
+    video = data_dir / "video"
+    meta = json.loads((video / "short_hamilton_clip.json").read_text())
+    gallery = Gallery(tmp_path / "gallery.sqlite", tmp_path / "gallery.key", environ={})
+    encoder = face_encoder(model_store)
+    for name, photos in meta["enroll"].items():
+        gallery.add(
+            name,
+            encode_photos([video / p for p in photos], enrolment_detector(), encoder, QualitySettings()),
+            ENCODER_ID,
+        )
+    gallery.close()
+    settings = simulated_settings(
+        data_dir,
+        tmp_path,
+        "microphone.files=speech/pocketsphinx__goforward.flac",
+        "camera.file=video/short_hamilton_clip.mp4",
+        f"vision.gallery={tmp_path / 'gallery.sqlite'}",
+        f"vision.gallery_key={tmp_path / 'gallery.key'}",
+    )
+    device = Device(settings, bus=EventBus(), simulate=True, models=model_store)
+    history = run_device(device, duration_s=12)
+
+    decisions = [e for e in history if isinstance(e, FaceIdentified)]
+    arrivals = [e for e in history if isinstance(e, PersonArrived)]
+    assert decisions, "no identity decision at all"
+    # one decision per track, each within 1 s of the track's first sight
+    assert len({d.track_id for d in decisions}) == len(decisions)
+    assert all(d.after_s <= 1.0 for d in decisions), [d.after_s for d in decisions]
+    assert any(isinstance(e, FacesDetected) and e.boxes for e in history)
+    # tracks stay stable: a 9 s clip with three face episodes yields a handful of tracks, not dozens
+    assert len(decisions) <= 6
+    # never a stranger taken for an enrolled person: any accepted name is Lin, on his close-up
+    for decision in decisions:
+        if decision.known:
+            assert decision.person == "lin_manuel_miranda"
+            assert 2.5 <= decision.t - history[0].t <= 8.5
+    # one arrival per decided person or stranger track, and strangers are announced
+    assert len(arrivals) == len({(a.person, a.track_id) for a in arrivals}) <= len(decisions)
+    unknown = [d for d in decisions if not d.known]
+    assert sum(isinstance(e, UnknownPersonSeen) for e in history) == len(unknown)

@@ -49,7 +49,9 @@ def test_forget_erases_every_byte(tmp_path: Path) -> None:
     gallery = open_gallery(tmp_path)
     gallery.add("Zelda Quartermaine", vectors(4), MODEL)
     gallery.add("bob", vectors(5), MODEL)
-    sealed = [bytes(r[0]) for r in gallery._db.execute("SELECT ciphertext FROM embeddings WHERE person_id = 1")]
+    sealed = [
+        bytes(r[0]) for r in gallery._db.execute("SELECT ciphertext FROM embeddings WHERE person_id = 1")
+    ]
     assert b"Zelda Quartermaine" in (tmp_path / "gallery.sqlite").read_bytes()
     assert gallery.forget("Zelda Quartermaine") == 3
     gallery.close()
@@ -89,12 +91,12 @@ def test_missing_or_exposed_key_file(tmp_path: Path) -> None:
     gallery.close()
     key = tmp_path / "gallery.key"
     key.chmod(0o644)
-    with pytest.raises(GalleryError, match="readable by others.*chmod 600"):
+    with pytest.raises(GalleryError, match=r"readable by others.*chmod 600"):
         open_gallery(tmp_path)
     key.chmod(0o600)
     saved = key.read_bytes()
     key.unlink()
-    with pytest.raises(GalleryError, match="key file .* is missing"):
+    with pytest.raises(GalleryError, match=r"key file .* is missing"):
         open_gallery(tmp_path)
     assert not key.exists()  # no new key was made for an existing gallery
     key.write_bytes(saved)
