@@ -99,7 +99,7 @@ class TurnSettingsConfig:
 
 @dataclass(frozen=True)
 class VisionSettings:
-    detect_width: int = field(default=480, metadata=_range(80, 3840))
+    detect_width: int = field(default=320, metadata=_range(80, 3840))
     """Frames are downscaled to this width before face detection (CPU scales with its square)."""
     upsample: int = field(default=1, metadata=_range(0, 3))
     """HOG upsampling passes: each finds faces half the size at four times the cost."""

@@ -52,7 +52,8 @@ def test_corrupt_model_is_reported_with_the_fix(tmp_path: Path, model_store: Mod
     with pytest.raises(ModelError) as caught:
         store.path("silero_vad")
     assert "corrupt" in str(caught.value) and "ambient models fetch" in str(caught.value)
-    assert [s.problem for s in store.check()] == ["corrupt (sha256 does not match the manifest)"]
+    problems = {s.entry.name: s.problem for s in store.check()}
+    assert problems["silero_vad"] == "corrupt (sha256 does not match the manifest)"
 
 
 def test_unknown_model_and_broken_manifest(tmp_path: Path) -> None:
