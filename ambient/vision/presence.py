@@ -23,6 +23,9 @@ class PresenceSettings:
     turned away for a moment is not a departure and a return)."""
     decide_within_s: float = 0.9
     """Decide with the votes there are by then, even if fewer than `votes` (the 1 s promise)."""
+    recheck_unknown_s: float = 1.0
+    """An unknown face is looked at again this often: the first second of a face (turning, blur)
+    is often its worst, and a household member should not stay a stranger for long."""
 
 
 class PresencePipeline:
@@ -90,7 +93,12 @@ class PresencePipeline:
             # and blur, so seven votes from one moment are worth little more than one.
             spacing = self.settings.decide_within_s / max(1, self.matcher.settings.votes)
             return len(votes) < self.matcher.settings.votes and (not votes or t - track.last_check >= spacing)
-        return t - track.last_check >= self.matcher.settings.recheck_s
+        interval = (
+            self.settings.recheck_unknown_s
+            if track.identity == "unknown"
+            else self.matcher.settings.recheck_s
+        )
+        return t - track.last_check >= interval
 
     def _maybe_decide(self, track: Track, t: float) -> list[Event]:
         votes = self._votes.get(track.track_id, [])
@@ -99,12 +107,25 @@ class PresencePipeline:
         enough = len(votes) >= self.matcher.settings.votes
         overdue = t - track.first_seen >= self.settings.decide_within_s
         if track.identity is not None:
-            # a re-check: only a confident disagreement changes a decided identity
+            # A re-check: only an accepted vote for someone else reopens the decision, and a new
+            # strict majority must then agree, so one lucky frame never names a stranger.
             latest = votes[-1]
-            if latest.name is not None and latest.name != track.identity and track.identity != "unknown":
-                self._votes[track.track_id] = [latest]
-                track.identity = None
-            return []
+            if latest.name is None or latest.name == track.identity:
+                self._votes[track.track_id] = []
+                return []
+            self._votes[track.track_id] = [latest]
+            events: list[Event] = []
+            previous = track.identity if track.identity != "unknown" else f"unknown:{track.track_id}"
+            tracks = self._present.get(previous, set())
+            tracks.discard(track.track_id)
+            if not tracks:
+                self._present.pop(previous, None)
+                person = "unknown" if previous.startswith("unknown:") else previous
+                self.context.person_left(person, track.track_id)
+                events.append(PersonLeft(t=t, person=person, track_id=track.track_id))
+            track.identity = None
+            track.first_seen = t  # the new decision gets its own window
+            return events
         if not (enough or overdue):
             return []
         name, distance = self.matcher.decide(votes)
@@ -113,7 +134,7 @@ class PresencePipeline:
         track.identity = person
         track.distance = distance
         track.decided_at = t
-        events: list[Event] = [
+        events = [
             FaceIdentified(
                 t=t,
                 track_id=track.track_id,

@@ -187,18 +187,22 @@ def test_presence_events_from_real_video(data_dir: Path, tmp_path: Path, model_s
     decisions = [e for e in history if isinstance(e, FaceIdentified)]
     arrivals = [e for e in history if isinstance(e, PersonArrived)]
     assert decisions, "no identity decision at all"
-    # one decision per track, each within 1 s of the track's first sight
-    assert len({d.track_id for d in decisions}) == len(decisions)
-    assert all(d.after_s <= 1.0 for d in decisions), [d.after_s for d in decisions]
+    # every track gets its first decision within 1 s of first sight (a later re-check may revise
+    # an "unknown", never silently)
+    first = {}
+    for decision in decisions:
+        first.setdefault(decision.track_id, decision)
+    assert all(d.after_s <= 1.0 for d in first.values()), [d.after_s for d in first.values()]
     assert any(isinstance(e, FacesDetected) and e.boxes for e in history)
     # tracks stay stable: a 9 s clip with three face episodes yields a handful of tracks, not dozens
-    assert len(decisions) <= 6
+    assert len(first) <= 5
     # never a stranger taken for an enrolled person: any accepted name is Lin, on his close-up
     for decision in decisions:
         if decision.known:
             assert decision.person == "lin_manuel_miranda"
             assert 2.5 <= decision.t - history[0].t <= 8.5
-    # one arrival per decided person or stranger track, and strangers are announced
-    assert len(arrivals) == len({(a.person, a.track_id) for a in arrivals}) <= len(decisions)
+    # Lin is recognised on his close-up, and arrives once
+    assert [a.person for a in arrivals].count("lin_manuel_miranda") == 1
+    # every stranger decision is announced
     unknown = [d for d in decisions if not d.known]
     assert sum(isinstance(e, UnknownPersonSeen) for e in history) == len(unknown)
