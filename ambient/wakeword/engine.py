@@ -13,6 +13,7 @@ from ambient.wakeword.heads import WakeWordHead
 from ambient.wakeword.policy import TriggerPolicy, TriggerSettings
 
 _NO_HITS: tuple[WakeWordHit, ...] = ()
+_LAP = 200
 
 
 @dataclass(frozen=True)
@@ -39,30 +40,39 @@ class WakeWordEngine:
         for head in self.heads:
             head.bind(self.features.head_windows)
         self.scores = [0.0] * len(self.heads)
-        self._chunks = np.zeros((), dtype=np.int64)  # a 0-d counter: incrementing it allocates nothing
-        self._one = np.ones((), dtype=np.int64)
+        self._head_count = len(self.heads)
+        # Chunks counted as laps of 200 plus a remainder: both stay small ints (CPython caches
+        # them), where one growing counter would allocate a new int object every chunk.
+        self._chunk_in_lap = 0
+        self._laps = 0
 
     def reset(self) -> None:
         """Start over on a new stream: features, policies and the sample count."""
-        self._chunks.fill(0)
+        self._chunk_in_lap = 0
+        self._laps = 0
         self.features.reset()
         for policy in self.policies:
             policy.reset()
 
     @property
     def samples_seen(self) -> int:
-        return int(self._chunks) * CHUNK_SAMPLES
+        return (self._laps * _LAP + self._chunk_in_lap) * CHUNK_SAMPLES
 
     def process(self, chunk: npt.NDArray[np.int16]) -> tuple[WakeWordHit, ...]:
         self.features.push(chunk)
-        np.add(self._chunks, self._one, out=self._chunks)
+        self._chunk_in_lap += 1
+        if self._chunk_in_lap == _LAP:
+            self._chunk_in_lap = 0
+            self._laps += 1
         if not self.features.ready:
             return _NO_HITS
         slot = self.features.embedding_slot
         hits = _NO_HITS
-        for index in range(len(self.heads)):
+        index = 0
+        while index < self._head_count:  # a while loop: a for loop allocates an iterator per call
             score = self.heads[index].run_bound(slot)
             self.scores[index] = score
             if self.policies[index].update(score):
                 hits = (*hits, WakeWordHit(self.heads[index].name, score, self.samples_seen))
+            index += 1
         return hits

@@ -104,3 +104,15 @@ def test_corrupt_head_and_wrong_input_shape(tmp_path: Path, model_store: ModelSt
         WakeWordHead("nope", tmp_path / "nope.onnx")
     with pytest.raises(ModelError, match="no wake-word head named 'nope'"):
         build_wake_detector(WakeWordSettings(models=("nope",)), model_store)
+
+
+def test_engine_with_two_heads_allocates_nothing_per_chunk(model_store: ModelStore) -> None:
+    from ambient.testing.allocations import steady_state_allocations
+
+    engine = build_wake_detector(WakeWordSettings(models=("computer", "alexa")), model_store)
+    assert isinstance(engine, WakeWordEngine)
+    rng = np.random.default_rng(5)
+    chunks = [(rng.standard_normal(CHUNK_SAMPLES) * 300).astype(np.int16) for _ in range(200)]
+    figures = steady_state_allocations(engine.process, chunks, warmup=40)
+    assert figures.peak_bytes_per_step < 8
+    assert figures.retained_bytes_per_step < 8
