@@ -64,3 +64,14 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120)
         check=False,
     )
     return result.returncode, result.stdout, result.stderr
+
+
+def one_line_error(result: tuple[int, str, str], *expected: str) -> None:
+    """A user error as the CLI must report it: exit status 2, one line, no traceback."""
+    status, stdout, stderr = result
+    assert status == 2, f"exit status {status}, stderr: {stderr}"
+    assert "Traceback" not in stderr + stdout
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ambient: error: "), stderr
+    for text in expected:
+        assert text in lines[0], lines[0]

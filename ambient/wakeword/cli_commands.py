@@ -51,13 +51,25 @@ def train_command(args: argparse.Namespace, settings: Settings) -> int:
     evaluation = None
     test_split = data / "wakeword" / plan.slug / "test"
     if test_split.is_dir() and not args.no_eval:
+        policy = settings.wakeword  # evaluate with the trigger policy the device will use
         result = evaluate(
             scorer_for(str(output / f"{plan.slug}.onnx"), store),
             test_split,
             data / "background",
-            EvalSettings(background_start=plan.background_train_fraction),
+            EvalSettings(
+                threshold=policy.threshold,
+                patience=policy.patience,
+                window=policy.window,
+                background_start=plan.background_train_fraction,
+            ),
         )
-        evaluation = {**result.to_json(), "curve": None, "background": "held-out part of every file"}
+        evaluation = {
+            **result.to_json(),
+            "curve": None,
+            "background": "held-out part of every file (the last 40%)",
+            "patience": policy.patience,
+            "window": policy.window,
+        }
         plot_det([result], output / "cards" / f"{plan.slug}-det.png")
     card = write_card(report, evaluation, output)
     print(f"head: {output / (plan.slug + '.onnx')}")

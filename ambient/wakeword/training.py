@@ -290,6 +290,8 @@ def write_card(report: dict[str, object], evaluation: dict[str, object] | None, 
         lines += [
             "- **Evaluation** (`ambient wakeword eval`, real speakers it did not train on, streamed "
             "through the device's engine):",
+            f"  - trigger policy: {evaluation.get('patience', 1)} of the last {evaluation.get('window', 1)} "
+            "chunk scores at or above the threshold",
             f"  - positives: {evaluation['positives']} clips mixed into background at "
             f"{evaluation['snr_db']} dB SNR; background: {evaluation['background_hours']:.3f} h",
             f"  - false-reject rate at 0.5 FA/h: {evaluation['frr_at_0_5_fah']:.3f}; at 0.1 FA/h: "

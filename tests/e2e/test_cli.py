@@ -14,16 +14,7 @@ from pathlib import Path
 import pytest
 
 from ambient.models import ModelStore
-from tests.conftest import REPO, run_cli
-
-
-def assert_one_line_error(status: int, stdout: str, stderr: str, *expected: str) -> None:
-    assert status == 2, f"exit status {status}, stderr: {stderr}"
-    assert "Traceback" not in stderr + stdout
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ambient: error: "), stderr
-    for text in expected:
-        assert text in lines[0]
+from tests.conftest import REPO, one_line_error, run_cli
 
 
 def test_run_shows_speech_and_face_events_within_10_s(tmp_path: Path, model_store: ModelStore) -> None:
@@ -105,31 +96,31 @@ SIM = ("run", "--simulate", "--duration", "1")
 
 def test_missing_wav(tmp_path: Path, model_store: ModelStore) -> None:
     result = run_cli(*SIM, "--set", f"microphone.files={tmp_path / 'none.wav'}")
-    assert_one_line_error(*result, "none.wav not found")
+    one_line_error(result, "none.wav not found")
 
 
 def test_corrupt_wav(tmp_path: Path, model_store: ModelStore) -> None:
     corrupt = tmp_path / "corrupt.wav"
     corrupt.write_bytes(b"RIFF" + os.urandom(200))
     result = run_cli(*SIM, "--set", f"microphone.files={corrupt}")
-    assert_one_line_error(*result, "corrupt.wav cannot be decoded")
+    one_line_error(result, "corrupt.wav cannot be decoded")
 
 
 def test_missing_video(tmp_path: Path, model_store: ModelStore) -> None:
     result = run_cli(*SIM, "--set", f"camera.file={tmp_path / 'none.mp4'}")
-    assert_one_line_error(*result, "none.mp4 not found")
+    one_line_error(result, "none.mp4 not found")
 
 
 def test_corrupt_video(tmp_path: Path, model_store: ModelStore) -> None:
     corrupt = tmp_path / "corrupt.mp4"
     corrupt.write_bytes(os.urandom(4000))
     result = run_cli(*SIM, "--set", f"camera.file={corrupt}")
-    assert_one_line_error(*result, "corrupt.mp4 cannot be decoded")
+    one_line_error(result, "corrupt.mp4 cannot be decoded")
 
 
 def test_missing_model(tmp_path: Path) -> None:
     result = run_cli(*SIM, env={"AMBIENT_MODELS_DIR": str(tmp_path)})
-    assert_one_line_error(*result, "silero_vad.onnx is missing", "ambient models fetch")
+    one_line_error(result, "silero_vad.onnx is missing", "ambient models fetch")
 
 
 def test_corrupt_model(tmp_path: Path, model_store: ModelStore) -> None:
@@ -138,7 +129,7 @@ def test_corrupt_model(tmp_path: Path, model_store: ModelStore) -> None:
     shutil.copy(model_store.path("silero_vad"), target)
     target.write_bytes(target.read_bytes()[:5000])
     result = run_cli(*SIM, env={"AMBIENT_MODELS_DIR": str(tmp_path)})
-    assert_one_line_error(*result, "corrupt", "ambient models fetch")
+    one_line_error(result, "corrupt", "ambient models fetch")
 
 
 @pytest.mark.parametrize(
@@ -153,12 +144,12 @@ def test_bad_config_file(tmp_path: Path, toml: str, expected: str) -> None:
     config = tmp_path / "ambient.toml"
     config.write_text(toml)
     result = run_cli(*SIM, "--config", str(config))
-    assert_one_line_error(*result, str(config), expected)
+    one_line_error(result, str(config), expected)
 
 
 def test_bad_environment_and_flags(tmp_path: Path) -> None:
-    assert_one_line_error(*run_cli(*SIM, env={"AMBIENT_VAD__THRESHOLD": "x"}), "AMBIENT_VAD__THRESHOLD")
-    assert_one_line_error(*run_cli("run", "--duration", "-3"), "--duration -3")
-    assert_one_line_error(*run_cli("run", "--duration", "soon"), "invalid float value")
-    assert_one_line_error(*run_cli("fly"), "invalid choice")
-    assert_one_line_error(*run_cli("events", str(tmp_path / "none.jsonl")), "not found")
+    one_line_error(run_cli(*SIM, env={"AMBIENT_VAD__THRESHOLD": "x"}), "AMBIENT_VAD__THRESHOLD")
+    one_line_error(run_cli("run", "--duration", "-3"), "--duration -3")
+    one_line_error(run_cli("run", "--duration", "soon"), "invalid float value")
+    one_line_error(run_cli("fly"), "invalid choice")
+    one_line_error(run_cli("events", str(tmp_path / "none.jsonl")), "not found")

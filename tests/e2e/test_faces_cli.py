@@ -10,7 +10,7 @@ import numpy as np
 
 from ambient.models import ModelStore
 from ambient.testing.media import faces_split
-from tests.conftest import run_cli
+from tests.conftest import one_line_error, run_cli
 
 
 def env_for(tmp_path: Path) -> dict[str, str]:
@@ -19,16 +19,6 @@ def env_for(tmp_path: Path) -> dict[str, str]:
         "AMBIENT_VISION__GALLERY_KEY": str(tmp_path / "gallery.key"),
         "AMBIENT_GALLERY_KEY": "",
     }
-
-
-def one_line_error(result: tuple[int, str, str], *expected: str) -> None:
-    status, _stdout, stderr = result
-    assert status == 2, stderr
-    assert "Traceback" not in stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ambient: error: "), stderr
-    for text in expected:
-        assert text in lines[0]
 
 
 def test_enroll_list_export_forget(tmp_path: Path, data_dir: Path, model_store: ModelStore) -> None:

@@ -12,7 +12,7 @@ import onnxruntime as ort
 import soundfile
 
 from ambient.models import ModelStore
-from tests.conftest import run_cli
+from tests.conftest import one_line_error, run_cli
 
 # fmt: off
 TINY = [
@@ -87,16 +87,6 @@ def test_eval_reports_the_json_keys_and_a_det_plot(
     assert abs(result["background_hours"] - (60 - 2) / 3600) < 0.002  # the 2 s warm-up is not counted
     assert 0.0 <= result["frr_at_0_5_fah"] <= 1.0
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def one_line_error(result: tuple[int, str, str], *expected: str) -> None:
-    status, _stdout, stderr = result
-    assert status == 2, stderr
-    assert "Traceback" not in stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ambient: error: ")
-    for text in expected:
-        assert text in lines[0]
 
 
 def test_bad_input_is_one_line(tmp_path: Path, data_dir: Path, model_store: ModelStore) -> None:
