@@ -210,10 +210,17 @@ def plot_det(results: list[EvalResult], path: Path) -> None:
 
     figure, axes = plt.subplots(figsize=(6, 4.5))
     for result in results:
-        points = sorted((fah, frr) for _, frr, fah in result.curve)
-        axes.step(
-            [max(p[0], 0.01) for p in points], [p[1] * 100 for p in points], where="post", label=result.model
-        )
+        # The lower envelope: at each false-accept rate, the best false-reject rate any threshold
+        # reaching that rate gives.
+        best: dict[float, float] = {}
+        for _, frr, fah in result.curve:
+            best[fah] = min(frr, best.get(fah, 1.0))
+        xs, ys, floor = [], [], 1.0
+        for fah in sorted(best):
+            floor = min(floor, best[fah])
+            xs.append(max(fah, 0.01))
+            ys.append(floor * 100)
+        axes.step(xs, ys, where="post", marker=".", label=result.model)
     axes.set_xscale("log")
     axes.set_xlabel("false accepts per hour (0.01 = none seen)")
     axes.set_ylabel("false-reject rate (%)")
