@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +16,13 @@ from ambient.devices.protocols import Camera, Frame, Microphone
 from ambient.events import MediaEnded
 from ambient.runtime.bus import EventBus
 from ambient.runtime.channels import FrameSlot, MediaChannel
+
+
+@dataclass(frozen=True)
+class CapturedFrame:
+    index: int
+    t: float
+    frame: Frame
 
 
 class MicrophoneCapture:
@@ -76,7 +84,7 @@ class CameraCapture:
     def __init__(
         self,
         camera: Camera,
-        frames: FrameSlot[tuple[int, Frame]],
+        frames: FrameSlot[CapturedFrame],
         bus: EventBus,
         clock: Clock,
         executor: Executor,
@@ -104,7 +112,9 @@ class CameraCapture:
                     self._bus.publish(MediaEnded(t=self._clock.now(), source=self._camera.name))
                     self._frames.close()
                     return
-                self._frames.put_nowait((self.frames_read, frame))
+                # stamped when captured: what a stage decides "within 1 s of first sight" is
+                # measured on the camera's time line, not on when a busy stage got to the frame
+                self._frames.put_nowait(CapturedFrame(self.frames_read, self._clock.now(), frame))
                 self.frames_read += 1
                 self._on_delivery()
         finally:

@@ -20,12 +20,11 @@ from ambient.audio.speech_activity import SpeechActivity
 from ambient.clock import Clock, MonotonicClock
 from ambient.config import Settings
 from ambient.context.store import ContextStore
-from ambient.devices.protocols import Frame
 from ambient.devices.registry import DeviceBundle, build_devices
 from ambient.events import ChannelStats, DeviceStarted, DeviceStopped
 from ambient.models import ModelStore
 from ambient.runtime.bus import EventBus
-from ambient.runtime.capture import CameraCapture, MicrophoneCapture
+from ambient.runtime.capture import CameraCapture, CapturedFrame, MicrophoneCapture
 from ambient.runtime.channels import FrameSlot, MediaChannel
 from ambient.runtime.supervisor import RestartPolicy, StageSpec, Supervisor
 from ambient.vision.detection import HogFaceDetector
@@ -117,7 +116,7 @@ class Device:
         self.audio_chunks: MediaChannel[npt.NDArray[np.int16]] = MediaChannel(
             "audio", runtime.audio_queue_chunks
         )
-        self.frames: FrameSlot[tuple[int, Frame]] = FrameSlot("frames")
+        self.frames: FrameSlot[CapturedFrame] = FrameSlot("frames")
         self._stop = asyncio.Event()
         self._stop_reason = "finished"
         self._executors = _Executors.create()

@@ -6,9 +6,9 @@ import asyncio
 from concurrent.futures import Executor
 
 from ambient.clock import Clock
-from ambient.devices.protocols import Frame
 from ambient.events import FacesDetected
 from ambient.runtime.bus import EventBus
+from ambient.runtime.capture import CapturedFrame
 from ambient.runtime.channels import ChannelClosed, ControlMessage, FrameSlot
 from ambient.vision.presence import PresencePipeline
 
@@ -20,7 +20,7 @@ class PresenceStage:
     def __init__(
         self,
         pipeline: PresencePipeline,
-        frames: FrameSlot[tuple[int, Frame]],
+        frames: FrameSlot[CapturedFrame],
         bus: EventBus,
         clock: Clock,
         executor: Executor,
@@ -45,8 +45,7 @@ class PresenceStage:
                 return
             if isinstance(item, ControlMessage):
                 continue
-            index, frame = item
-            now = self._clock.now()
+            index, now, frame = item.index, item.t, item.frame
             events = await loop.run_in_executor(self._executor, self.pipeline.process, frame, now)
             self.frames_processed += 1
             boxes = self.pipeline.last_boxes

@@ -21,8 +21,9 @@ class PresenceSettings:
     leave_after_s: float = 3.0
     """A person counts as gone this long after their last track was lost (hysteresis: a face
     turned away for a moment is not a departure and a return)."""
-    decide_within_s: float = 0.9
-    """Decide with the votes there are by then, even if fewer than `votes` (the 1 s promise)."""
+    decide_within_s: float = 0.8
+    """Decide with the votes there are by then, even if fewer than `votes`: the first frame
+    processed after this decides, which keeps the promise of a decision within 1 s."""
     recheck_unknown_s: float = 1.0
     """An unknown face is looked at again this often: the first second of a face (turning, blur)
     is often its worst, and a household member should not stay a stranger for long."""
