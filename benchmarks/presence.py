@@ -3,8 +3,8 @@
 Ours: HOG on a frame shrunk to vision.detect_width (320), a tracker, encodings only for new tracks
 (7 votes spread over 0.8 s) and a re-check every 5 s (1 s for an unknown face). Naive: what
 face_recognition's webcam example does: detect (HOG, full 640x480, one upsampling pass) and encode
-every face in every frame, then name each by its nearest enrolled face at its 0.6 tolerance. Same detector and encoder
-models, same frames, one after the other, one thread each.
+every face in every frame, then name each by its nearest enrolled face at its 0.6 tolerance.
+Same detector and encoder models, same frames, one after the other, one thread each.
 
 Printed: frames per second (wall), CPU per frame, resident memory, time from a track's first sight to
 its FaceIdentified, and identification against the clip's ground truth (ranges where each enrolled
