@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     _wakeword_arguments(commands)
     _faces_arguments(commands)
 
+    say = commands.add_parser("say", help="write what the device would say to a WAV file")
+    say.add_argument("text")
+    say.add_argument("--out", type=Path, required=True, help="the WAV file to write (16 kHz mono)")
+    say.add_argument("--voice", choices=("piper", "espeak"), default="piper")
+
     doctor = commands.add_parser("doctor", help="list devices, models, configuration and problems")
     _settings_arguments(doctor)
     return parser
@@ -140,6 +145,22 @@ def _faces(args: argparse.Namespace) -> int:
 
     settings = _load(args).settings if hasattr(args, "config") else load_settings().settings
     return faces_command(args, settings)
+
+
+def _say(args: argparse.Namespace) -> int:
+    import soundfile
+
+    from ambient.models import ModelStore
+    from ambient.speech.voice import DeviceVoice
+
+    voice = DeviceVoice(ModelStore(), prefer=args.voice)
+    audio = voice.synthesize(args.text)
+    try:
+        soundfile.write(str(args.out), audio, 16_000, subtype="PCM_16")
+    except (OSError, RuntimeError) as exc:
+        raise AmbientError(f"cannot write {args.out} ({exc}); choose another --out") from None
+    print(f"{args.out}: {audio.size / 16_000:.2f} s spoken by {voice.name}")
+    return 0
 
 
 def _wakeword(args: argparse.Namespace) -> int:
@@ -259,6 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _run,
         "wakeword": _wakeword,
         "faces": _faces,
+        "say": _say,
         "config": _config_show,
         "models": _models,
         "events": _events,
