@@ -126,6 +126,8 @@ class VideoFileCamera:
         self._images: list[Path] = []
         self._index = 0
         self._started_at = 0.0
+        self.position_s = 0.0
+        """The media time of the frame `read` returned last (its index over the frame rate)."""
 
     def open(self) -> None:
         import cv2
@@ -160,6 +162,7 @@ class VideoFileCamera:
         if frame is None:
             return None
         self._index += 1
+        self.position_s = (self._index - 1) / self.fps
         if self._realtime:
             due = self._started_at + self._index / self.fps
             self._clock.sleep_blocking(due - self._clock.now())

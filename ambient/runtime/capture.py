@@ -90,8 +90,10 @@ class CameraCapture:
         executor: Executor,
         on_delivery: Callable[[], None],
         opened: bool = False,
+        backpressure: bool = False,
     ) -> None:
         self._camera = camera
+        self._backpressure = backpressure
         self._frames = frames
         self._bus = bus
         self._clock = clock
@@ -105,6 +107,7 @@ class CameraCapture:
         if not self._opened:
             await loop.run_in_executor(self._executor, self._camera.open)
         self._opened = False
+        started = self._clock.now()
         try:
             while True:
                 frame = await loop.run_in_executor(self._executor, self._camera.read)
@@ -112,9 +115,16 @@ class CameraCapture:
                     self._bus.publish(MediaEnded(t=self._clock.now(), source=self._camera.name))
                     self._frames.close()
                     return
-                # stamped when captured: what a stage decides "within 1 s of first sight" is
-                # measured on the camera's time line, not on when a busy stage got to the frame
-                self._frames.put_nowait(CapturedFrame(self.frames_read, self._clock.now(), frame))
+                # Stamped when captured: what a stage decides "within 1 s of first sight" is
+                # measured on the camera's time line, not on when a busy stage got to the frame.
+                # A file has its own time line, which also holds when it is played faster.
+                position = getattr(self._camera, "position_s", None)
+                t = started + position if isinstance(position, float) else self._clock.now()
+                captured = CapturedFrame(self.frames_read, t, frame)
+                if self._backpressure:
+                    await self._frames.put(captured)  # a file played as fast as possible: no drops
+                else:
+                    self._frames.put_nowait(captured)
                 self.frames_read += 1
                 self._on_delivery()
         finally:

@@ -185,6 +185,7 @@ class Device:
             self._executors.camera,
             on_delivery=lambda: self.supervisor.report_ok("camera"),
             opened=True,
+            backpressure=devices.simulated and not self.settings.camera.realtime,
         )
         self.supervisor.add(
             StageSpec(

@@ -178,11 +178,13 @@ def test_presence_events_from_real_video(data_dir: Path, tmp_path: Path, model_s
         tmp_path,
         "microphone.files=speech/pocketsphinx__goforward.flac",
         "camera.file=video/short_hamilton_clip.mp4",
+        "camera.realtime=false",  # every frame, in order, on the video's own time line: repeatable
+        "microphone.realtime=false",
         f"vision.gallery={tmp_path / 'gallery.sqlite'}",
         f"vision.gallery_key={tmp_path / 'gallery.key'}",
     )
     device = Device(settings, bus=EventBus(), simulate=True, models=model_store)
-    history = run_device(device, duration_s=12)
+    history = run_device(device)
 
     decisions = [e for e in history if isinstance(e, FaceIdentified)]
     arrivals = [e for e in history if isinstance(e, PersonArrived)]
