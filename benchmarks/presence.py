@@ -30,7 +30,7 @@ from ambient.vision.encoding import FaceEncoder
 from ambient.vision.enrolment import QualitySettings, encode_photos
 from ambient.vision.gallery import Person
 from ambient.vision.identity import IdentityMatcher, MatchSettings
-from ambient.vision.presence import PresencePipeline
+from ambient.vision.presence import PresencePipeline, PresenceSettings
 from ambient.vision.setup import enrolment_detector, face_encoder
 
 
@@ -102,6 +102,9 @@ def main() -> None:
             encoder,
             IdentityMatcher(
                 people, MatchSettings(settings.threshold, settings.margin, settings.votes, settings.recheck_s)
+            ),
+            settings=PresenceSettings(
+                leave_after_s=settings.leave_after_s, detect_every=settings.detect_every
             ),
         )
         outcome = {"right": 0, "WRONG": 0, "unknown": 0}

@@ -104,7 +104,9 @@ class Device:
                 HogFaceDetector(vision.detect_width, vision.upsample),
                 face_encoder(store),
                 matcher,
-                settings=PresenceSettings(leave_after_s=vision.leave_after_s),
+                settings=PresenceSettings(
+                    leave_after_s=vision.leave_after_s, detect_every=vision.detect_every
+                ),
                 context=self.context,
             )
         runtime = settings.runtime
