@@ -39,7 +39,7 @@ class Event:
         return data
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"))
+        return json.dumps(self.to_dict(), separators=(",", ":"), allow_nan=False)
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Event:

@@ -11,6 +11,9 @@ import numpy.typing as npt
 
 from ambient.vision.gallery import Person
 
+NO_ONE_ENROLLED = 9.99
+"""The distance reported when the gallery is empty (finite, so event logs stay strict JSON)."""
+
 
 @dataclass(frozen=True)
 class MatchSettings:
@@ -41,7 +44,7 @@ class IdentityMatcher:
 
     def match(self, encoding: npt.NDArray[np.float32]) -> Match:
         if not self._names:
-            return Match(None, None, float("inf"))
+            return Match(None, None, NO_ONE_ENROLLED)
         distances = np.array([float(np.min(np.linalg.norm(e - encoding, axis=1))) for e in self._embeddings])
         order = np.argsort(distances)
         best = int(order[0])
@@ -57,4 +60,4 @@ class IdentityMatcher:
             name, count = counts.most_common(1)[0]
             if count * 2 > len(votes):
                 return name, float(np.mean([v.distance for v in votes if v.name == name]))
-        return None, float(np.min([v.distance for v in votes])) if votes else float("inf")
+        return None, float(np.min([v.distance for v in votes])) if votes else NO_ONE_ENROLLED
