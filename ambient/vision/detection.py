@@ -48,9 +48,15 @@ class HogFaceDetector:
         return tuple(boxes)
 
     def detect(self, frame: Frame) -> tuple[Box, ...]:
-        """Faces in a BGR camera frame, in that frame's pixels."""
+        """Faces in a BGR camera frame, in that frame's pixels.
+
+        On grey levels: dlib's HOG takes the strongest gradient over the colour channels, so a
+        colour image costs about 40% more for the same faces (measured on the shared video).
+        """
+        import cv2
+
         small, scale = shrink(frame, self.detect_width)
-        return self.detect_rgb(np.ascontiguousarray(small[:, :, ::-1]), scale)
+        return self.detect_rgb(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), scale)
 
 
 def shrink(frame: Frame, width: int) -> tuple[Frame, float]:
