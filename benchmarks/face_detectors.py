@@ -54,7 +54,8 @@ def main() -> None:
         cost = (time.process_time() - started) / len(sample)
         baseline = baseline or cost
         print(
-            f"{name:<26} {cost * 1e3:8.1f} ms/frame  {cost / baseline:6.1f}x  face found in {found}/{len(sample)}"
+            f"{name:<26} {cost * 1e3:8.1f} ms/frame  {cost / baseline:6.1f}x  "
+            f"face found in {found}/{len(sample)}"
         )
 
 
