@@ -74,6 +74,32 @@ def examine(loaded: LoadedSettings, store: ModelStore) -> list[Finding]:
         findings.append(Finding("vision", True, "dlib importable"))
     except ImportError:
         findings.append(Finding("vision", False, "dlib not installed", "pip install dlib-bin"))
+    if settings.wakeword.engine == "ambient":
+        from ambient.wakeword.scoring import head_path
+
+        for item in settings.wakeword.models:
+            name = item.partition(":")[0]
+            try:
+                findings.append(Finding("wake word", True, f"head {name} at {head_path(name)}"))
+            except AmbientError as exc:
+                findings.append(Finding("wake word", False, f"head {name} missing", str(exc)))
+    try:
+        from ambient.vision.setup import gallery_paths, open_gallery
+
+        gallery = open_gallery(settings.vision)
+        try:
+            people = gallery.names()
+        finally:
+            gallery.close()
+        findings.append(
+            Finding(
+                "gallery",
+                True,
+                f"{len(people)} people enrolled in {gallery_paths(settings.vision)[0]} (encrypted)",
+            )
+        )
+    except AmbientError as exc:
+        findings.append(Finding("gallery", False, "the face gallery cannot be opened", str(exc)))
     data = Path(settings.runtime.data_dir)
     findings.append(
         Finding(
