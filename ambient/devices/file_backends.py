@@ -127,7 +127,9 @@ class VideoFileCamera:
         self._index = 0
         self._started_at = 0.0
         self.position_s = 0.0
-        """The media time of the frame `read` returned last (its index over the frame rate)."""
+        """The media time of the frame `read` returned last, counted across loops so that it
+        never goes back (frames delivered since `open`, over the frame rate)."""
+        self._delivered = 0
 
     def open(self) -> None:
         import cv2
@@ -152,6 +154,7 @@ class VideoFileCamera:
         else:
             raise MediaError(f"video source {source} not found; check camera.file")
         self._index = 0
+        self._delivered = 0
         self._started_at = self._clock.now()
 
     def read(self) -> Frame | None:
@@ -162,7 +165,8 @@ class VideoFileCamera:
         if frame is None:
             return None
         self._index += 1
-        self.position_s = (self._index - 1) / self.fps
+        self.position_s = self._delivered / self.fps
+        self._delivered += 1
         if self._realtime:
             due = self._started_at + self._index / self.fps
             self._clock.sleep_blocking(due - self._clock.now())

@@ -272,3 +272,13 @@ def test_gpio_button_without_gpiozero_says_what_to_install() -> None:
 
     with pytest.raises(DependencyError, match=r"ambient\[pi\]"):
         GpioButton(17)
+
+
+def test_looping_video_time_never_goes_back(data_dir: Path) -> None:
+    camera = VideoFileCamera(data_dir / "faces" / "Elon_Musk", FakeClock(), realtime=False, loop=True)
+    camera.open()
+    positions = []
+    for _ in range(10):  # three photos, so this loops three times
+        assert camera.read() is not None
+        positions.append(camera.position_s)
+    assert positions == sorted(positions) and len(set(positions)) == 10
