@@ -96,7 +96,7 @@ def _from_camera(
     finally:
         camera.close()
     if len(found) < frames:
-        last = reasons[-1] if reasons else "the camera delivered no frames"
+        last = reasons[-1] if reasons else f"the camera stopped after {tried} frames"
         raise EnrolmentError(f"only {len(found)} of {frames} camera frames were usable ({last})")
     return np.stack(found)
 

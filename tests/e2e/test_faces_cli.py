@@ -100,3 +100,21 @@ def test_eval_on_real_photos(tmp_path: Path, data_dir: Path, model_store: ModelS
     # the closest stranger). This bound guards against regressions, not the target.
     assert result["top1_accuracy"] >= 0.97
     assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_enroll_from_the_camera(tmp_path: Path, data_dir: Path, model_store: ModelStore) -> None:
+    # the file camera plays a folder of one person's photos as if they stood in front of it
+    env = {**env_for(tmp_path), "AMBIENT_CAMERA__BACKEND": "file", "AMBIENT_CAMERA__REALTIME": "false"}
+    env["AMBIENT_CAMERA__FILE"] = str(data_dir / "faces" / "Tony_Blair")
+    status, stdout, stderr = run_cli("faces", "enroll", "tony", "--camera", "--frames", "3", env=env)
+    assert status == 0, stderr
+    assert "enrolled tony: 3 embeddings" in stdout
+    env["AMBIENT_CAMERA__FILE"] = str(data_dir / "video" / "enroll" / "lin_manuel_miranda")  # one photo
+    one_line_error(run_cli("faces", "enroll", "lin", "--camera", "--frames", "3", env=env), "only 1 of 3")
+
+
+def test_eval_with_a_missing_folder(tmp_path: Path, data_dir: Path) -> None:
+    one_line_error(
+        run_cli("faces", "eval", "--gallery", str(tmp_path / "none"), "--probes", str(data_dir / "faces")),
+        "none not found",
+    )

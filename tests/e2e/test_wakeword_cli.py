@@ -89,63 +89,24 @@ def test_eval_reports_the_json_keys_and_a_det_plot(
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def eval_cli(model: str, positives: str, background: str, *extra: str) -> tuple[int, str, str]:
+    return run_cli(
+        "wakeword", "eval", "--model", model, "--positives", positives, "--background", background, *extra
+    )
+
+
 def test_bad_input_is_one_line(tmp_path: Path, data_dir: Path, model_store: ModelStore) -> None:
     background = str(data_dir / "background")
+    positives = str(data_dir / "wakeword" / "computer" / "test")
     one_line_error(
-        run_cli(
-            "wakeword",
-            "eval",
-            "--model",
-            "computer",
-            "--positives",
-            str(tmp_path / "nope"),
-            "--background",
-            background,
-        ),
-        "recording folder",
-        "nope not found",
+        eval_cli("computer", str(tmp_path / "nope"), background), "recording folder", "nope not found"
     )
     corrupt = tmp_path / "corrupt.onnx"
     corrupt.write_bytes(b"not a model")
-    positives = str(data_dir / "wakeword" / "computer" / "test")
+    one_line_error(eval_cli(str(corrupt), positives, background), "corrupt.onnx cannot be loaded")
+    one_line_error(eval_cli("silero", positives, background), "no wake-word head named 'silero'")
+    one_line_error(eval_cli("micro:computer", positives, background), "microWakeWord has no model 'computer'")
     one_line_error(
-        run_cli(
-            "wakeword", "eval", "--model", str(corrupt), "--positives", positives, "--background", background
-        ),
-        "corrupt.onnx cannot be loaded",
-    )
-    one_line_error(
-        run_cli(
-            "wakeword", "eval", "--model", "silero", "--positives", positives, "--background", background
-        ),
-        "no wake-word head named 'silero'",
-    )
-    one_line_error(
-        run_cli(
-            "wakeword",
-            "eval",
-            "--model",
-            "micro:computer",
-            "--positives",
-            positives,
-            "--background",
-            background,
-        ),
-        "microWakeWord has no model 'computer'",
+        eval_cli("computer", positives, background, "--snr-db", "99"), "--snr-db 99 is out of range"
     )
     one_line_error(run_cli("wakeword", "train", "computer", "--data", str(tmp_path)), "no background folder")
-    one_line_error(
-        run_cli(
-            "wakeword",
-            "eval",
-            "--model",
-            "computer",
-            "--positives",
-            positives,
-            "--background",
-            background,
-            "--snr-db",
-            "99",
-        ),
-        "--snr-db 99 is out of range",
-    )
