@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -122,7 +123,7 @@ class VideoFileCamera:
         self._clock = clock
         self._realtime = realtime
         self._loop = loop
-        self._capture: object | None = None
+        self._capture: Any = None
         self._images: list[Path] = []
         self._index = 0
         self._started_at = 0.0
@@ -176,7 +177,7 @@ class VideoFileCamera:
         import cv2
 
         if self._capture is not None:
-            ok, frame = self._capture.read()  # type: ignore[attr-defined]
+            ok, frame = self._capture.read()
             return frame if ok else None
         if self._index >= len(self._images):
             return None
@@ -192,13 +193,13 @@ class VideoFileCamera:
         import cv2
 
         if self._capture is not None:
-            self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)  # type: ignore[attr-defined]
+            self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
         self._index = 0
         self._started_at = self._clock.now()
 
     def close(self) -> None:
         if self._capture is not None:
-            self._capture.release()  # type: ignore[attr-defined]
+            self._capture.release()
             self._capture = None
 
 
@@ -209,7 +210,7 @@ class WavFileSpeaker:
         self.name = f"file:{path.name}"
         self.path = path
         self._clock = clock
-        self._file: object | None = None
+        self._file: Any = None
         self._written = 0
         self.playbacks: list[dict[str, float | int]] = []
 
@@ -234,7 +235,7 @@ class WavFileSpeaker:
         self.playbacks.append(
             {"t": self._clock.now(), "start_sample": self._written, "samples": int(samples.size)}
         )
-        self._file.write(samples)  # type: ignore[attr-defined]
+        self._file.write(samples)
         self._written += int(samples.size)
 
     def stop(self) -> None:
@@ -242,7 +243,7 @@ class WavFileSpeaker:
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()  # type: ignore[attr-defined]
+            self._file.close()
             self._file = None
             sidecar = self.path.with_suffix(self.path.suffix + ".json")
             sidecar.write_text(json.dumps({"sample_rate": SAMPLE_RATE, "playbacks": self.playbacks}))

@@ -71,9 +71,10 @@ class PresencePipeline:
             if self._needs_encoding(track, t):
                 if rgb is None:
                     rgb = np.ascontiguousarray(frame[:, :, ::-1])
-                box = tuple(round(v) for v in track.box)
+                left, top, width, height = track.box
+                box = (round(left), round(top), round(width), round(height))
                 self._votes.setdefault(track.track_id, []).append(
-                    self.matcher.match(self.encoder.encode(rgb, box))  # type: ignore[arg-type]
+                    self.matcher.match(self.encoder.encode(rgb, box))
                 )
                 self.encodings_computed += 1
                 track.last_check = t

