@@ -32,6 +32,8 @@ class HogFaceDetector:
         self._detector = import_dlib().get_frontal_face_detector()
         self.detect_width = detect_width
         self.upsample = upsample
+        self._small: np.ndarray | None = None
+        self._grey: np.ndarray | None = None
 
     def detect_rgb(self, rgb: np.ndarray, scale: float = 1.0) -> tuple[Box, ...]:
         """Faces in an RGB image, boxes divided by `scale` (the shrink applied to it)."""
@@ -55,8 +57,19 @@ class HogFaceDetector:
         """
         import cv2
 
-        small, scale = shrink(frame, self.detect_width)
-        return self.detect_rgb(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), scale)
+        height, width = frame.shape[:2]
+        scale = min(1.0, self.detect_width / width)
+        size = (round(width * scale), round(height * scale))
+        if self._small is None or self._grey is None or self._small.shape[:2] != (size[1], size[0]):
+            # buffers made once per frame size: the per-frame path writes into them (dst=)
+            self._small = np.zeros((size[1], size[0], 3), dtype=np.uint8)
+            self._grey = np.zeros((size[1], size[0]), dtype=np.uint8)
+        if scale < 1.0:
+            cv2.resize(frame, size, dst=self._small, interpolation=cv2.INTER_AREA)
+            cv2.cvtColor(self._small, cv2.COLOR_BGR2GRAY, dst=self._grey)
+        else:
+            cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY, dst=self._grey)
+        return self.detect_rgb(self._grey, scale)
 
 
 def shrink(frame: Frame, width: int) -> tuple[Frame, float]:
