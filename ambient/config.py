@@ -98,6 +98,47 @@ class TurnSettingsConfig:
 
 
 @dataclass(frozen=True)
+class SttSettings:
+    recognizer: str = field(default="hybrid", metadata=_choices("hybrid", "commands", "whisper"))
+    """hybrid: the command grammar when it is sure, else Whisper; or one recognizer alone."""
+    command_confidence: float = field(default=0.9, metadata=_range(0.0, 1.0))
+    """Least pocketsphinx posterior for a complete grammar phrase to be taken without Whisper."""
+    whisper_window_s: float = field(default=15.0, metadata=_range(5.0, 30.0))
+    """Audio window Whisper encodes (it pads to 30 s by design); longer utterances get a longer one."""
+    threads: int = field(default=2, metadata=_range(1, 64))
+    early_end_ms: float = field(default=240.0, metadata=_range(80.0, 2000.0))
+    """After this much quiet, try the command grammar on what was said so far; a sure, complete
+    command ends the turn without waiting out the VAD hang-over."""
+
+
+@dataclass(frozen=True)
+class AssistantSettings:
+    voice: str = field(default="piper", metadata=_choices("piper", "espeak"))
+    state_dir: str = ""
+    """Timers, volume and the audit ledger live here ("" = the user data directory)."""
+    volume: int = field(default=7, metadata=_range(0, 10))
+    """Starting volume, 0-10, when none was saved."""
+
+
+@dataclass(frozen=True)
+class CloudSettings:
+    provider: str = field(default="anthropic", metadata=_choices("anthropic", "openai", "none"))
+    model: str = "claude-haiku-4-5"
+    base_url: str = ""
+    """"" = the provider's own; any OpenAI-compatible server for provider = "openai"."""
+    key_file: str = ""
+    """A file holding the API key, mode 0600; or $ANTHROPIC_API_KEY / $OPENAI_API_KEY."""
+    policy: str = ""
+    """Privacy policy TOML ("" = the default: no names, no audio, no images)."""
+    max_tokens: int = field(default=300, metadata=_range(16, 8192))
+    first_token_s: float = field(default=2.5, metadata=_range(0.1, 60.0))
+    total_s: float = field(default=12.0, metadata=_range(0.5, 600.0))
+    stall_s: float = field(default=3.0, metadata=_range(0.1, 600.0))
+    breaker_failures: int = field(default=3, metadata=_range(1, 100))
+    breaker_open_s: float = field(default=30.0, metadata=_range(0.0, 3600.0))
+
+
+@dataclass(frozen=True)
 class VisionSettings:
     detect_width: int = field(default=320, metadata=_range(80, 3840))
     """Frames are downscaled to this width before face detection (CPU scales with its square)."""
@@ -146,6 +187,9 @@ class Settings:
     wakeword: WakeWordSettings = WakeWordSettings()
     turn: TurnSettingsConfig = TurnSettingsConfig()
     vision: VisionSettings = VisionSettings()
+    stt: SttSettings = SttSettings()
+    assistant: AssistantSettings = AssistantSettings()
+    cloud: CloudSettings = CloudSettings()
     runtime: RuntimeSettings = RuntimeSettings()
     models: ModelSettings = ModelSettings()
 

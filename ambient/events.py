@@ -217,6 +217,78 @@ class TurnAbandoned(Event):
     reason: str
 
 
+# --- the voice turn ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class WakeWordSuppressed(Event):
+    """A wake word heard while the device was saying it itself (the playback matched)."""
+
+    model: str
+    score: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Transcribed(Event):
+    text: str
+    recognizer: str
+    confidence: float
+    seconds: float
+    """Time the recognition took."""
+    audio_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class IntentRecognized(Event):
+    """Where the turn goes: a local skill's intent, or "cloud" for a question no skill is sure of."""
+
+    route: str
+    skill: str
+    intent: str
+    confidence: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloudRequested(Event):
+    provider: str
+    ledger_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloudFailed(Event):
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyStarted(Event):
+    """The first sample of the reply went to the speaker."""
+
+    source: str
+    """"local", "cloud" or "fallback"."""
+    voice: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyFinished(Event):
+    interrupted: bool
+    reason: str
+    text: str
+    """What was said (as far as it got)."""
+    stop_ms: float = 0.0
+    """For an interruption: from the request to the last sample handed to the speaker."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimerRang(Event):
+    label: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrivacyModeChanged(Event):
+    on: bool
+    reason: str
+
+
 # --- presence ---------------------------------------------------------------------------------
 
 

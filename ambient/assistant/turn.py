@@ -74,6 +74,12 @@ class TurnTracker:
             return TurnOutcome(True, begin, samples_seen, "max length")
         return None
 
+    def command_start(self) -> int | None:
+        """Where the command began (after the wake word), while one is being spoken."""
+        if not self.active or self._speech_start is None:
+            return None
+        return max(self._speech_start, self._wake_end)
+
     def cancel(self) -> None:
         self.active = False
         self._speech_start = None

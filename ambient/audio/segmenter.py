@@ -44,6 +44,11 @@ class EndOfTurnSegmenter:
         self.end_windows_ago = 0
         """On ENDED: the last speech window was this many windows before the current one."""
 
+    @property
+    def quiet_windows(self) -> int:
+        """Windows of quiet since the last speech window, while a segment is open (else 0)."""
+        return self._silence_run if self.in_speech else 0
+
     def reset(self) -> None:
         self.in_speech = False
         self._speech_run = 0

@@ -1,0 +1,312 @@
+"""The conversation stage: a captured command becomes a transcript, an intent, and a spoken reply.
+
+It is the utterance sink of the listening stage and listens to the bus for barge-in: a wake word
+while the device talks cancels the reply in flight (playback, synthesis and the cloud stream).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import Executor
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ambient.assistant.intents import Intent, IntentMatcher
+from ambient.assistant.skills import Reply, Skill, SkillContext
+from ambient.audio.ring import SAMPLE_RATE
+from ambient.clock import Clock
+from ambient.cloud.reasoner import CloudReasoner, CloudUnavailable
+from ambient.context.store import PresenceView
+from ambient.events import (
+    CloudFailed,
+    CloudRequested,
+    Event,
+    IntentRecognized,
+    ReplyFinished,
+    ReplyStarted,
+    SpeechEnded,
+    Transcribed,
+    UtteranceCaptured,
+    WakeWordDetected,
+)
+from ambient.runtime.bus import EventBus
+from ambient.speech.playback import PlaybackResult, ReplyPlayer
+from ambient.speech.recognition import HybridRecognizer, Transcript
+from ambient.speech.sentences import sentences_of
+
+log = logging.getLogger(__name__)
+
+LOCAL_CONFIDENCE = 0.85
+"""A transcript this close to a skill's phrase is that skill's; anything less goes to the cloud."""
+
+NOT_HEARD = "Sorry, I didn't catch that."
+CLOUD_DOWN = "Sorry, I can't answer that right now."
+CLOUD_LOST = "Sorry, I lost the connection."
+
+
+async def _one(text: str) -> AsyncIterator[str]:
+    yield text
+
+
+class ConversationStage:
+    def __init__(
+        self,
+        recognizer: HybridRecognizer,
+        skills: list[Skill],
+        reasoner: CloudReasoner,
+        player: ReplyPlayer,
+        skill_context: SkillContext,
+        presence: PresenceView,
+        bus: EventBus,
+        clock: Clock,
+        stt_executor: Executor,
+        voice_name: str,
+        commit_early: Callable[[str, str], UtteranceCaptured | None] | None = None,
+        on_privacy: Callable[[bool], None] | None = None,
+    ) -> None:
+        self.recognizer = recognizer
+        self.skills = {skill.name: skill for skill in skills}
+        self.matcher = IntentMatcher(
+            {
+                (skill.name, intent): templates
+                for skill in skills
+                for intent, templates in skill.phrases.items()
+            }
+        )
+        self.reasoner = reasoner
+        self.player = player
+        self.skill_context = skill_context
+        self.presence = presence
+        self._bus = bus
+        self._clock = clock
+        self._stt = stt_executor
+        self._voice = voice_name
+        self.commit_early = commit_early
+        self._on_privacy = on_privacy
+        self._turn: asyncio.Task[None] | None = None
+        self._turn_id: str | None = None
+        self._interrupt_reason = ""
+        self._early_done: set[str] = set()
+        self._last_reply = ""
+        self._background: set[asyncio.Task[None]] = set()
+        bus.subscribe(self._on_event)
+
+    # --- the utterance sink (called by the listening stage on the event loop) ------------------
+
+    def pause(self, correlation_id: str, samples: npt.NDArray[np.int16]) -> None:
+        self._spawn(self._try_early(correlation_id, samples))
+
+    def captured(self, event: UtteranceCaptured, samples: npt.NDArray[np.int16]) -> None:
+        cid = event.correlation_id or ""
+        if cid in self._early_done:
+            return
+        self._start_turn(cid, samples, None)
+
+    def segment(self, event: SpeechEnded, samples: npt.NDArray[np.int16]) -> None:
+        if self.player.playing:
+            self._spawn(self._maybe_stop(samples))
+
+    # --- barge-in ------------------------------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, WakeWordDetected):
+            self.interrupt("wake word")
+
+    def interrupt(self, reason: str) -> None:
+        """Cut the reply in flight: playback stops within one 80 ms piece, the cloud stream closes."""
+        if self._turn is not None and not self._turn.done():
+            log.info("interrupting the reply (%s)", reason)
+            self._interrupt_reason = reason
+            self.player.interrupt()
+            self._turn.cancel()
+
+    async def _maybe_stop(self, samples: npt.NDArray[np.int16]) -> None:
+        loop = asyncio.get_running_loop()
+        heard = await loop.run_in_executor(self._stt, self.recognizer.commands.transcribe, samples)
+        if not self.recognizer.sure(heard):
+            return
+        intent = self.matcher.match(heard.text)
+        if intent is not None and intent.confidence >= 1.0 and intent.skill == "stop":
+            self.interrupt("stop")
+
+    # --- a turn ----------------------------------------------------------------------------------
+
+    async def _try_early(self, cid: str, samples: npt.NDArray[np.int16]) -> None:
+        loop = asyncio.get_running_loop()
+        heard = await loop.run_in_executor(self._stt, self.recognizer.commands.transcribe, samples)
+        if not self.recognizer.sure(heard):
+            return
+        intent = self.matcher.match(heard.text)
+        if intent is None or intent.confidence < 1.0 or self.commit_early is None:
+            return
+        event = self.commit_early(cid, "command complete")
+        if event is None:
+            return
+        self._early_done.add(cid)
+        self._start_turn(cid, samples, heard)
+
+    def _start_turn(self, cid: str, samples: npt.NDArray[np.int16], heard: Transcript | None) -> None:
+        if self._turn is not None and not self._turn.done():
+            self.interrupt("new turn")
+        self._interrupt_reason = ""
+        self._turn_id = cid
+        self._turn = asyncio.create_task(self._run_turn(cid, samples, heard))
+
+    async def _run_turn(self, cid: str, samples: npt.NDArray[np.int16], heard: Transcript | None) -> None:
+        loop = asyncio.get_running_loop()
+        if heard is None:
+            heard = await loop.run_in_executor(self._stt, self.recognizer.transcribe, samples)
+        self._publish(
+            Transcribed(
+                t=self._clock.now(),
+                correlation_id=cid,
+                text=heard.text,
+                recognizer=heard.recognizer,
+                confidence=round(heard.confidence, 4),
+                seconds=round(heard.seconds, 4),
+                audio_s=round(samples.size / SAMPLE_RATE, 3),
+            )
+        )
+        if not heard.text.strip():
+            self._publish(
+                IntentRecognized(
+                    t=self._clock.now(),
+                    correlation_id=cid,
+                    route="none",
+                    skill="",
+                    intent="nothing heard",
+                    confidence=0.0,
+                )
+            )
+            await self._say(cid, _one(NOT_HEARD), "local")
+            return
+        intent = self.matcher.match(heard.text)
+        if intent is not None and intent.confidence >= LOCAL_CONFIDENCE:
+            await self._local(cid, intent)
+        else:
+            await self._cloud(cid, heard.text, intent)
+
+    async def _local(self, cid: str, intent: Intent) -> None:
+        self._publish(
+            IntentRecognized(
+                t=self._clock.now(),
+                correlation_id=cid,
+                route="local",
+                skill=intent.skill,
+                intent=intent.name,
+                confidence=round(intent.confidence, 4),
+            )
+        )
+        reply: Reply = self.skills[intent.skill].handle(intent, self.skill_context)
+        text = reply.text
+        if reply.action == "repeat":
+            text = self._last_reply or "I haven't said anything yet."
+        elif reply.action == "privacy_on" and self._on_privacy is not None:
+            self._on_privacy(True)
+        elif reply.action == "privacy_off" and self._on_privacy is not None:
+            self._on_privacy(False)
+        if text:
+            await self._say(cid, _one(text), "local")
+
+    async def _cloud(self, cid: str, question: str, near: Intent | None) -> None:
+        self._publish(
+            IntentRecognized(
+                t=self._clock.now(),
+                correlation_id=cid,
+                route="cloud",
+                skill="cloud",
+                intent="question",
+                confidence=round(near.confidence, 4) if near else 0.0,
+            )
+        )
+
+        def sent(provider: str, ledger_id: int) -> None:
+            self._publish(
+                CloudRequested(
+                    t=self._clock.now(), correlation_id=cid, provider=provider, ledger_id=ledger_id
+                )
+            )
+
+        pieces = self.reasoner.answer(question, self.presence, cid, on_sent=sent)
+        result = await self._say(cid, sentences_of(pieces), "cloud", finish=False)
+        if isinstance(result.error, CloudUnavailable):
+            self._publish(CloudFailed(t=self._clock.now(), correlation_id=cid, reason=result.error.reason))
+            fallback = CLOUD_LOST if result.spoken else CLOUD_DOWN
+            if result.spoken:
+                self._finish(cid, result)
+            await self._say(cid, _one(fallback), "fallback")
+            return
+        if result.error is not None:
+            log.error("the reply failed: %r", result.error)
+        self._finish(cid, result)
+
+    async def _say(
+        self, cid: str, sentences: AsyncIterator[str], source: str, finish: bool = True
+    ) -> PlaybackResult:
+        def started(t: float) -> None:
+            self._publish(ReplyStarted(t=t, correlation_id=cid, source=source, voice=self._voice))
+
+        try:
+            result = await self.player.play(sentences, on_first_sample=started)
+        except asyncio.CancelledError:
+            self._publish(
+                ReplyFinished(
+                    t=self._clock.now(),
+                    correlation_id=cid,
+                    interrupted=True,
+                    reason=self._interrupt_reason or "cancelled",
+                    text="",
+                )
+            )
+            raise
+        if finish:
+            self._finish(cid, result)
+        return result
+
+    def _finish(self, cid: str, result: PlaybackResult) -> None:
+        text = " ".join(result.spoken)
+        if text:
+            self._last_reply = text
+        self._publish(
+            ReplyFinished(
+                t=self._clock.now(),
+                correlation_id=cid,
+                interrupted=result.interrupted,
+                reason=self._interrupt_reason if result.interrupted else "done",
+                text=text,
+                stop_ms=round(result.stop_ms, 1),
+            )
+        )
+
+    async def announce(self, cid: str, text: str) -> None:
+        """Speak something no one asked for (a timer ringing); it waits for a reply in flight."""
+        if self._turn is not None and not self._turn.done():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._turn
+        self._interrupt_reason = ""
+        self._turn = asyncio.create_task(self._announcement(cid, text))
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._turn
+
+    async def _announcement(self, cid: str, text: str) -> None:
+        await self._say(cid, _one(text), "local")
+
+    def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(job)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _publish(self, event: Event) -> None:
+        self._bus.publish(event)
+
+    async def drain(self) -> None:
+        """Wait for the reply in flight (the device's shutdown, and tests)."""
+        for task in [self._turn, *self._background]:
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task

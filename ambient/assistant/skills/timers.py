@@ -1,0 +1,60 @@
+"""Timers: set, cancel, list. They ring through the speaker (the timer stage) and survive restarts."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ambient.assistant.intents import Intent
+from ambient.assistant.skills.base import Reply, Skill, SkillContext
+from ambient.speech.phrases import NUMBERS
+
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
+
+
+def spoken_duration(seconds: float) -> str:
+    seconds = round(seconds)
+    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
+        if (seconds >= size and seconds % size == 0) or unit == "second":
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
+
+
+class TimerSkill(Skill):
+    name = "timers"
+    phrases: ClassVar[dict[str, tuple[str, ...]]] = {
+        "set": (
+            "set [a] timer for {number} {unit}",
+            "set [a] {number} {unit} timer",
+            "timer for {number} {unit}",
+        ),
+        "cancel": (
+            "cancel [the|my|all] [the] (timer|timers)",
+            "stop the (timer|timers)",
+            "delete [the|my] timers",
+        ),
+        "list": (
+            "(list|what are) [the|my] timers",
+            "how much time is left [on the timer]",
+            "how long is left [on the timer]",
+        ),
+    }
+
+    def handle(self, intent: Intent, context: SkillContext) -> Reply:
+        if intent.name == "set":
+            count = NUMBERS.get(intent.slots.get("number", ""), 1)  # "a minute" -> 1
+            unit = intent.slots.get("unit", "minutes").rstrip("s")
+            seconds = count * _UNIT_SECONDS[unit]
+            timer = context.timers.add(seconds, spoken_duration(seconds), context.wall_clock())
+            return Reply(f"Timer set for {timer.label}.")
+        if intent.name == "cancel":
+            cancelled = context.timers.cancel_all()
+            if cancelled == 0:
+                return Reply("There are no timers to cancel.")
+            return Reply("Timer cancelled." if cancelled == 1 else f"{cancelled} timers cancelled.")
+        timers = context.timers.active()
+        if not timers:
+            return Reply("There are no timers running.")
+        now = context.wall_clock()
+        parts = [f"the {t.label} timer has {spoken_duration(t.remaining(now))} left" for t in timers]
+        return Reply(("; ".join(parts) + ".").capitalize())

@@ -1,0 +1,31 @@
+"""The speaker volume, 0-10, kept across restarts in a small JSON file written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+
+class VolumeControl:
+    def __init__(self, path: Path, default: int) -> None:
+        self._path = path
+        self.level = default
+        # first start, or an unreadable file: the configured default stands
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            self.level = int(json.loads(path.read_text(encoding="utf-8"))["volume"])
+        self.level = min(10, max(0, self.level))
+
+    @property
+    def gain(self) -> float:
+        """Amplitude factor for playback: level 10 plays as synthesised, 0 is silent."""
+        return self.level / 10.0
+
+    def set(self, level: int) -> int:
+        self.level = min(10, max(0, level))
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self._path.with_suffix(".partial")
+        partial.write_text(json.dumps({"volume": self.level}), encoding="utf-8")
+        os.replace(partial, self._path)
+        return self.level

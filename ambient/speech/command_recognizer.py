@@ -1,0 +1,57 @@
+"""The fast command path: pocketsphinx (BSD) searching only a JSGF grammar built from the skills'
+phrases, so it can only ever hear a command the device knows."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ambient.errors import DependencyError, ModelError
+from ambient.speech.phrases import Phrase, normalise, to_jsgf
+from ambient.speech.recognition import Transcript
+
+
+class CommandRecognizer:
+    name = "commands"
+
+    def __init__(self, templates: list[str]) -> None:
+        try:
+            from pocketsphinx import Config, Decoder, get_model_path
+        except ImportError:
+            raise DependencyError("the command recognizer needs pocketsphinx: pip install -e .") from None
+        self._phrases = [Phrase.compile(t) for t in templates]
+        config = Config(
+            hmm=get_model_path("en-us/en-us"),
+            dict=get_model_path("en-us/cmudict-en-us.dict"),
+            lm=None,
+            loglevel="FATAL",
+        )
+        self._decoder: Any = Decoder(config)
+        grammar = to_jsgf(templates)
+        try:
+            self._decoder.add_jsgf_string("commands", grammar)
+        except RuntimeError as exc:
+            raise ModelError(
+                f"the skills' phrases make no valid grammar ({exc}); check their words"
+            ) from None
+        self._decoder.activate_search("commands")
+        self.grammar = grammar
+
+    def transcribe(self, samples: npt.NDArray[np.int16]) -> Transcript:
+        started = time.perf_counter()
+        decoder = self._decoder
+        decoder.start_utt()
+        decoder.process_raw(np.ascontiguousarray(samples, dtype=np.int16).tobytes(), full_utt=True)
+        decoder.end_utt()
+        hypothesis = decoder.hyp()
+        seconds = time.perf_counter() - started
+        if hypothesis is None or not hypothesis.hypstr:
+            return Transcript("", self.name, 0.0, seconds, complete=False)
+        text = str(hypothesis.hypstr)
+        # The search may stop inside a phrase when the audio does not fit the grammar; such a
+        # partial path is never a command, whatever its posterior.
+        complete = any(p.match(normalise(text)) is not None for p in self._phrases)
+        return Transcript(text, self.name, float(hypothesis.prob), seconds, complete=complete)

@@ -1,0 +1,146 @@
+"""Interruptible playback of a reply, sentence by sentence, as the sentences arrive.
+
+Synthesis of the next sentence overlaps playback of the current one; audio goes to the speaker in
+80 ms pieces paced at real time, so an interruption takes effect within one piece (plus the
+speaker's own abort). The volume is applied into buffers made once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
+from ambient.clock import Clock
+from ambient.devices.protocols import Speaker
+
+LEAD_S = 0.12
+"""How far ahead of real time audio is handed to the speaker (enough to never starve it)."""
+
+
+@dataclass
+class PlaybackResult:
+    spoken: list[str]
+    first_sample_t: float | None
+    interrupted: bool
+    stop_ms: float = 0.0
+    error: BaseException | None = None
+    """Why the sentence stream failed (a cloud fault), if it did; what was spoken stays spoken."""
+
+
+class ReplyPlayer:
+    def __init__(
+        self,
+        speaker: Speaker | None,
+        synthesize: Callable[[str], npt.NDArray[np.int16]],
+        clock: Clock,
+        synth_executor: Executor,
+        speaker_executor: Executor,
+        gain: Callable[[], float] = lambda: 1.0,
+        on_played: Callable[[npt.NDArray[np.int16]], None] | None = None,
+        on_end: Callable[[], None] | None = None,
+    ) -> None:
+        self._speaker = speaker
+        self._synthesize = synthesize
+        self._clock = clock
+        self._synth_executor = synth_executor
+        self._speaker_executor = speaker_executor
+        self._gain = gain
+        self._on_played = on_played
+        self._on_first_sample: Callable[[float], None] | None = None
+        self._on_end = on_end
+        self._scaled = np.zeros(CHUNK_SAMPLES, dtype=np.float32)
+        self._out = np.zeros(CHUNK_SAMPLES, dtype=np.int16)
+        self._interrupt = asyncio.Event()
+        self._interrupt_at = 0.0
+        self.playing = False
+
+    def interrupt(self) -> None:
+        self._interrupt_at = self._clock.now()
+        self._interrupt.set()
+
+    async def play(
+        self, sentences: AsyncIterator[str], on_first_sample: Callable[[float], None] | None = None
+    ) -> PlaybackResult:
+        """Speak every sentence as it comes; returns what was said and whether it was cut short."""
+        self._interrupt.clear()
+        self._on_first_sample = on_first_sample
+        audio: asyncio.Queue[tuple[str, npt.NDArray[np.int16]] | None] = asyncio.Queue(maxsize=2)
+        loop = asyncio.get_running_loop()
+
+        async def synthesise_all() -> None:
+            try:
+                async for sentence in sentences:
+                    samples = await loop.run_in_executor(self._synth_executor, self._synthesize, sentence)
+                    await audio.put((sentence, samples))
+            finally:
+                await audio.put(None)
+
+        producer = asyncio.create_task(synthesise_all())
+        result = PlaybackResult([], None, False)
+        self.playing = True
+        try:
+            while True:
+                next_item = asyncio.create_task(audio.get())
+                stop = asyncio.create_task(self._interrupt.wait())
+                await asyncio.wait({next_item, stop}, return_when=asyncio.FIRST_COMPLETED)
+                stop.cancel()
+                if self._interrupt.is_set():
+                    next_item.cancel()
+                    break
+                item = next_item.result()
+                if item is None:
+                    break
+                sentence, samples = item
+                if not await self._play_samples(samples, result):
+                    result.spoken.append(sentence)
+                    break
+                result.spoken.append(sentence)
+        finally:
+            self.playing = False
+            producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await producer  # closes the sentence stream, and with it the cloud stream
+            if self._interrupt.is_set():
+                result.interrupted = True
+                if self._speaker is not None:
+                    await loop.run_in_executor(self._speaker_executor, self._speaker.stop)
+                result.stop_ms = (self._clock.now() - self._interrupt_at) * 1000.0
+            if self._on_end is not None:
+                self._on_end()
+        if producer.done() and not producer.cancelled():
+            result.error = producer.exception()
+        return result
+
+    async def _play_samples(self, samples: npt.NDArray[np.int16], result: PlaybackResult) -> bool:
+        """Play one sentence; False when interrupted part-way."""
+        loop = asyncio.get_running_loop()
+        started = self._clock.now()
+        for index, offset in enumerate(range(0, samples.size, CHUNK_SAMPLES)):
+            if self._interrupt.is_set():
+                return False
+            piece = samples[offset : offset + CHUNK_SAMPLES]
+            size = piece.size
+            np.multiply(piece, self._gain(), out=self._scaled[:size])
+            np.copyto(self._out[:size], self._scaled[:size], casting="unsafe")
+            out = self._out[:size]
+            if self._speaker is not None:
+                await loop.run_in_executor(self._speaker_executor, self._speaker.play, out)
+            if result.first_sample_t is None:
+                result.first_sample_t = self._clock.now()
+                if self._on_first_sample is not None:
+                    self._on_first_sample(result.first_sample_t)
+            if self._on_played is not None:
+                self._on_played(out)
+            due = started + (index + 1) * CHUNK_SAMPLES / SAMPLE_RATE - LEAD_S
+            wait = due - self._clock.now()
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._interrupt.wait(), wait)
+        return True

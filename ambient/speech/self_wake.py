@@ -1,0 +1,52 @@
+"""Self-wake suppression: the device must never wake on its own voice.
+
+The playback signal is known, so a second wake-word detector listens to it as it is played. A wake
+word the microphone hears while the playback itself just contained one is the device's own
+voice (through the room), and is suppressed; a person saying the wake word over the reply is not
+in the playback, so barge-in still works.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import numpy.typing as npt
+
+from ambient.audio.ring import CHUNK_SAMPLES
+from ambient.clock import Clock
+
+
+class PlaybackWakeDetector:
+    def __init__(self, detector: object, clock: Clock, window_s: float = 1.5) -> None:
+        self._detector = detector
+        self._clock = clock
+        self._window_s = window_s
+        self._last_hit = -1e9
+        self._chunk = np.zeros(CHUNK_SAMPLES, dtype=np.int16)
+        self._fill = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def feed(self, played: npt.NDArray[np.int16]) -> None:
+        """Called with every piece of audio as it goes to the speaker (any length)."""
+        with self._lock:
+            offset = 0
+            while offset < played.size:
+                take = min(CHUNK_SAMPLES - self._fill, played.size - offset)
+                self._chunk[self._fill : self._fill + take] = played[offset : offset + take]
+                self._fill += take
+                offset += take
+                if self._fill == CHUNK_SAMPLES:
+                    self._fill = 0
+                    if self._detector.process(self._chunk):  # type: ignore[attr-defined]
+                        self._last_hit = self._clock.now()
+                        self.hits += 1
+
+    def end_of_playback(self) -> None:
+        with self._lock:
+            self._fill = 0
+            self._detector.reset()  # type: ignore[attr-defined]
+
+    def suppress(self, now: float) -> bool:
+        return now - self._last_hit <= self._window_s
