@@ -73,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--out", type=Path, required=True, help="the WAV file to write (16 kHz mono)")
     say.add_argument("--voice", choices=("piper", "espeak"), default="piper")
 
+    transcribe = commands.add_parser("transcribe", help="print what the device would hear in audio files")
+    transcribe.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    transcribe.add_argument("--recognizer", choices=("hybrid", "commands", "whisper"), default="hybrid")
+    transcribe.add_argument("--json", action="store_true", help="one JSON object per file")
+    _settings_arguments(transcribe)
+
+    audit = commands.add_parser("audit", help="show the audit ledger: every payload sent to the cloud")
+    audit.add_argument("--limit", type=int, default=None, help="only the newest N entries")
+    audit.add_argument("--json", action="store_true")
+    _settings_arguments(audit)
+
     doctor = commands.add_parser("doctor", help="list devices, models, configuration and problems")
     _settings_arguments(doctor)
     return parser
@@ -161,6 +172,18 @@ def _say(args: argparse.Namespace) -> int:
         raise AmbientError(f"cannot write {args.out} ({exc}); choose another --out") from None
     print(f"{args.out}: {audio.size / 16_000:.2f} s spoken by {voice.name}")
     return 0
+
+
+def _transcribe(args: argparse.Namespace) -> int:
+    from ambient.speech.cli_commands import transcribe_command
+
+    return transcribe_command(args, _load(args).settings)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from ambient.cloud.cli_commands import audit_command
+
+    return audit_command(args, _load(args).settings)
 
 
 def _wakeword(args: argparse.Namespace) -> int:
@@ -281,6 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "wakeword": _wakeword,
         "faces": _faces,
         "say": _say,
+        "transcribe": _transcribe,
+        "audit": _audit,
         "config": _config_show,
         "models": _models,
         "events": _events,

@@ -44,6 +44,8 @@ def simulated_settings(data_dir: Path, tmp_path: Path, *overrides: str) -> Setti
             "camera.backend=file",
             "speaker.backend=file",
             f"speaker.path={tmp_path / 'speaker.wav'}",
+            f"assistant.state_dir={tmp_path / 'state'}",
+            "cloud.provider=none",
             *overrides,
         ],
     ).settings

@@ -4,6 +4,7 @@ audio order, and the turn tracker turns their findings into interactions."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Protocol
 
@@ -58,6 +59,10 @@ class SelfWakeCheck(Protocol):
 
 
 SHORT_SEGMENT_SAMPLES = 2 * 16_000
+"""Speech outside a turn longer than this is not a one-word "stop"."""
+
+PREROLL_SAMPLES = 4_000
+"""Audio kept before the VAD's start for the recognizers: the VAD is late on soft onsets ("wh")."""
 """Speech outside a turn longer than this is not a one-word "stop"."""
 
 
@@ -118,7 +123,9 @@ class ListeningStage:
         sink: UtteranceSink | None = None,
         self_wake: SelfWakeCheck | None = None,
         early_end_samples: int = 0,
+        paused: Callable[[], bool] = lambda: False,
     ) -> None:
+        self._paused = paused
         self._sink = sink
         self._self_wake = self_wake
         self._early_end = early_end_samples
@@ -149,6 +156,8 @@ class ListeningStage:
                 continue
             if isinstance(item, ControlMessage):
                 continue
+            if self._paused():
+                continue  # privacy mode: the audio is dropped unheard
             self._core.write(item)
             boundaries, hits = await loop.run_in_executor(self._executor, self._core.process)
             if boundaries:
@@ -172,7 +181,10 @@ class ListeningStage:
             return
         self._offered_pause = True
         now_sample = self._core.recorder.samples_written
-        self._sink.pause(self._interaction_id, self._core.recorder.copy(begin, now_sample))
+        self._sink.pause(self._interaction_id, self._command_audio(begin, now_sample))
+
+    def _command_audio(self, start: int, end: int) -> npt.NDArray[np.int16]:
+        return self._core.recorder.copy(max(start - PREROLL_SAMPLES, self._turns.wake_end), end)
 
     def commit_early(self, correlation_id: str, reason: str) -> UtteranceCaptured | None:
         """End the turn now (the sink heard a complete command in a pause); None if it moved on."""
@@ -262,7 +274,7 @@ class ListeningStage:
             )
             self._bus.publish(event)
             if self._sink is not None:
-                self._sink.captured(event, self._core.recorder.copy(outcome.start_sample, outcome.end_sample))
+                self._sink.captured(event, self._command_audio(outcome.start_sample, outcome.end_sample))
         else:
             self._bus.publish(
                 TurnAbandoned(t=now, correlation_id=self._interaction_id, reason=outcome.reason)

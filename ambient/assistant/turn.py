@@ -74,6 +74,10 @@ class TurnTracker:
             return TurnOutcome(True, begin, samples_seen, "max length")
         return None
 
+    @property
+    def wake_end(self) -> int:
+        return self._wake_end
+
     def command_start(self) -> int | None:
         """Where the command began (after the wake word), while one is being spoken."""
         if not self.active or self._speech_start is None:

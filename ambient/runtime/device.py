@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,20 +14,39 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from ambient.assistant.conversation import ConversationStage
 from ambient.assistant.listening import ListeningCore, ListeningStage
+from ambient.assistant.skills import SkillContext, default_skills
+from ambient.assistant.timer_stage import TimerStage
+from ambient.assistant.timers import TimerStore
 from ambient.assistant.turn import TurnSettings, TurnTracker
+from ambient.assistant.volume import VolumeControl
 from ambient.audio.segmenter import SegmenterSettings
 from ambient.audio.speech_activity import SpeechActivity
 from ambient.clock import Clock, MonotonicClock
+from ambient.cloud.reasoner import build_reasoner
 from ambient.config import Settings
 from ambient.context.store import ContextStore
+from ambient.devices.protocols import IndicatorState
 from ambient.devices.registry import DeviceBundle, build_devices
-from ambient.events import ChannelStats, DeviceStarted, DeviceStopped
+from ambient.events import (
+    ChannelStats,
+    DeviceDegraded,
+    DeviceStarted,
+    DeviceStopped,
+    PrivacyModeChanged,
+)
 from ambient.models import ModelStore
 from ambient.runtime.bus import EventBus
 from ambient.runtime.capture import CameraCapture, CapturedFrame, MicrophoneCapture
 from ambient.runtime.channels import FrameSlot, MediaChannel
 from ambient.runtime.supervisor import RestartPolicy, StageSpec, Supervisor
+from ambient.speech.command_recognizer import CommandRecognizer
+from ambient.speech.playback import ReplyPlayer
+from ambient.speech.recognition import HybridRecognizer
+from ambient.speech.self_wake import PlaybackWakeDetector
+from ambient.speech.voice import DeviceVoice
+from ambient.speech.whisper_recognizer import WhisperRecognizer, whisper_model_dir
 from ambient.vision.detection import HogFaceDetector
 from ambient.vision.face_stage import PresenceStage
 from ambient.vision.presence import PresencePipeline, PresenceSettings
@@ -57,16 +77,25 @@ class _Executors:
     camera: ThreadPoolExecutor
     audio: ThreadPoolExecutor
     vision: ThreadPoolExecutor
+    speech_in: ThreadPoolExecutor
+    speech_out: ThreadPoolExecutor
+    speaker: ThreadPoolExecutor
 
     @staticmethod
     def create() -> _Executors:
         def one(name: str) -> ThreadPoolExecutor:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ambient-{name}")
 
-        return _Executors(one("microphone"), one("camera"), one("audio"), one("vision"))
+        return _Executors(
+            one("microphone"), one("camera"), one("audio"), one("vision"),
+            one("stt"), one("tts"), one("speaker"),
+        )  # fmt: skip
 
     def shutdown(self) -> None:
-        for executor in (self.microphone, self.camera, self.audio, self.vision):
+        for executor in (
+            self.microphone, self.camera, self.audio, self.vision,
+            self.speech_in, self.speech_out, self.speaker,
+        ):  # fmt: skip
             executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -93,6 +122,8 @@ class Device:
         self.wake = build_wake_detector(settings.wakeword, store)
         self.context = ContextStore()
         self.presence: PresencePipeline | None = None
+        self.privacy_on = False
+        self._build_voice_turn(store)
         if self.devices.camera is not None:
             gallery = open_gallery(settings.vision)
             try:
@@ -125,6 +156,53 @@ class Device:
         self.face_stage: PresenceStage | None = None
         self.microphone_capture: MicrophoneCapture | None = None
         self.camera_capture: CameraCapture | None = None
+
+    def _build_voice_turn(self, store: ModelStore) -> None:
+        """Speech to text, skills, the cloud and the device's voice, all loaded before the run."""
+        settings = self.settings
+        import platformdirs
+
+        state_dir = Path(
+            settings.assistant.state_dir or Path(platformdirs.user_data_dir("ambient")) / "state"
+        )
+        self.state_dir = state_dir
+        self.skills = default_skills()
+        templates = [t for skill in self.skills for phrases in skill.phrases.values() for t in phrases]
+        stt = settings.stt
+        commands = CommandRecognizer(templates)
+        whisper = WhisperRecognizer(whisper_model_dir(store), stt.whisper_window_s, stt.threads)
+        sure = {"hybrid": stt.command_confidence, "commands": 0.0, "whisper": 2.0}[stt.recognizer]
+        self.recognizer = HybridRecognizer(commands, whisper, sure)
+        self.timers = TimerStore(state_dir / "timers.sqlite")
+        self.volume = VolumeControl(state_dir / "volume.json", settings.assistant.volume)
+        self.reasoner = build_reasoner(settings.cloud, state_dir, self.clock, self._household_names)
+        self.voice = DeviceVoice(store, prefer=settings.assistant.voice)
+        self.playback_wake = (
+            PlaybackWakeDetector(build_wake_detector(settings.wakeword, store), self.clock)
+            if settings.wakeword.engine != "none"
+            else None
+        )
+
+    def _household_names(self) -> list[str]:
+        """Names the privacy policy keeps on the device: the gallery's people and who is here."""
+        names = set(self.context.who_is_here())
+        try:
+            gallery = open_gallery(self.settings.vision)
+        except Exception:
+            return sorted(names)
+        try:
+            names.update(name for name, _ in gallery.names())
+        finally:
+            gallery.close()
+        return sorted(names)
+
+    def set_privacy(self, on: bool, reason: str) -> None:
+        """Privacy mode: microphone audio and camera frames are dropped unread, the indicator says so."""
+        if on == self.privacy_on:
+            return
+        self.privacy_on = on
+        self.devices.indicator.show(IndicatorState.PRIVATE if on else IndicatorState.IDLE, reason)
+        self.bus.publish(PrivacyModeChanged(t=self.clock.now(), on=on, reason=reason))
 
     def open(self) -> None:
         """Open every device now, so a bad file or a missing device fails before the run starts."""
@@ -161,13 +239,57 @@ class Device:
             )
         )
         turn = self.settings.turn
+        executors = self._executors
+        guard = self.playback_wake
+        self.player = ReplyPlayer(
+            devices.speaker,
+            self.voice.synthesize,
+            self.clock,
+            executors.speech_out,
+            executors.speaker,
+            gain=lambda: self.volume.gain,
+            on_played=guard.feed if guard is not None else None,
+            on_end=guard.end_of_playback if guard is not None else None,
+        )
+        wall_clock = time.time
+        self.conversation = ConversationStage(
+            self.recognizer,
+            self.skills,
+            self.reasoner,
+            self.player,
+            SkillContext(wall_clock, self.timers, self.volume, self.context),
+            self.context,
+            self.bus,
+            self.clock,
+            executors.speech_in,
+            self.voice.name,
+            on_privacy=lambda on: self.set_privacy(on, "asked by voice"),
+        )
         listening = ListeningStage(
-            ListeningCore(self.speech, self.wake),
+            ListeningCore(self.speech, self.wake, recorder_s=turn.max_utterance_s + 5.0),
             TurnTracker(TurnSettings(turn.no_speech_timeout_s, turn.max_utterance_s, turn.min_utterance_s)),
             self.audio_chunks,
             self.bus,
             self.clock,
-            self._executors.audio,
+            executors.audio,
+            sink=self.conversation,
+            self_wake=guard,
+            early_end_samples=int(self.settings.stt.early_end_ms * 16),
+            paused=lambda: self.privacy_on,
+        )
+        self.listening = listening
+        self.conversation.commit_early = listening.commit_early
+        timers = TimerStage(
+            self.timers,
+            wall_clock,
+            self.conversation.announce,
+            self.bus,
+            self.clock,
+            button_pressed=devices.button.was_pressed,
+            on_button=lambda: self.set_privacy(not self.privacy_on, "button"),
+        )
+        self.supervisor.add(
+            StageSpec("timers", timers.run, "timers", "see the log; timers are kept in assistant.state_dir")
         )
         self.supervisor.add(
             StageSpec(
@@ -200,7 +322,12 @@ class Device:
         )
         assert self.presence is not None  # built with the camera in __init__
         self.face_stage = PresenceStage(
-            self.presence, self.frames, self.bus, self.clock, self._executors.vision
+            self.presence,
+            self.frames,
+            self.bus,
+            self.clock,
+            self._executors.vision,
+            paused=lambda: self.privacy_on,
         )
         self.supervisor.add(
             StageSpec(
@@ -224,15 +351,27 @@ class Device:
                 simulated=devices.simulated,
             )
         )
+        if self.reasoner.client is None and self.settings.cloud.provider != "none":
+            self.bus.publish(
+                DeviceDegraded(
+                    t=self.clock.now(),
+                    component="cloud",
+                    reason=self.reasoner.unavailable_reason,
+                    fix="local skills still answer; set the API key to get cloud answers",
+                )
+            )
         tasks = self.supervisor.start()
         waiters: list[asyncio.Task[object]] = [asyncio.create_task(self._stop.wait())]
         if duration_s is not None:
             waiters.append(asyncio.create_task(self._after(duration_s)))
-        waiters.append(asyncio.create_task(self._all_done(tasks)))
+        # The timer stage runs for as long as the device does; the media stages end with their files.
+        media = [task for task in tasks if task.get_name() != "stage:timers"]
+        waiters.append(asyncio.create_task(self._all_done(media)))
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
         await self.supervisor.stop(SHUTDOWN_TIMEOUT_S)
+        await self.conversation.drain()
         self._executors.shutdown()
         if devices.speaker is not None:
             devices.speaker.close()
@@ -253,6 +392,7 @@ class Device:
 
     async def _all_done(self, tasks: list[asyncio.Task[None]]) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self.conversation.drain()  # the last reply is heard out
         self.request_stop("every source ended")
 
     def _install_signal_handlers(self) -> None:

@@ -13,6 +13,24 @@ from ambient.errors import DependencyError, ModelError
 from ambient.speech.phrases import Phrase, normalise, to_jsgf
 from ambient.speech.recognition import Transcript
 
+_FRAME = 320  # 20 ms
+
+
+def trim_quiet(samples: npt.NDArray[np.int16], below_peak_db: float = 35.0) -> npt.NDArray[np.int16]:
+    """Cut the quiet before and after the speech (keeping 100 ms of each).
+
+    pocketsphinx's posterior spreads over the silence model when the audio has long quiet edges,
+    and the posterior is what says whether the grammar really heard a command.
+    """
+    frames = samples.size // _FRAME
+    if frames < 3:
+        return samples
+    energy = (samples[: frames * _FRAME].astype(np.float32).reshape(frames, _FRAME) ** 2).mean(axis=1)
+    loud = np.flatnonzero(energy >= energy.max() * 10 ** (-below_peak_db / 10))
+    first = max(0, int(loud[0]) - 5) * _FRAME
+    last = min(frames, int(loud[-1]) + 6) * _FRAME
+    return samples[first:last]
+
 
 class CommandRecognizer:
     name = "commands"
@@ -42,6 +60,7 @@ class CommandRecognizer:
 
     def transcribe(self, samples: npt.NDArray[np.int16]) -> Transcript:
         started = time.perf_counter()
+        samples = trim_quiet(samples)
         decoder = self._decoder
         decoder.start_utt()
         decoder.process_raw(np.ascontiguousarray(samples, dtype=np.int16).tobytes(), full_utt=True)

@@ -68,3 +68,17 @@ def faces_split(target: Path, data: Path | None = None, gallery_photos: int = 3)
                 for photo in chosen:
                     (destination / person.name / photo.name).symlink_to(photo)
     return gallery, probes
+
+
+def spoken_command(text: str, path: Path, voice: str = "en-us+f3") -> Path:
+    """A command spoken by espeak-ng (a different voice from the device's Piper voice), as a WAV.
+
+    The shared data has no smart-speaker commands ("what time is it"), so tests and the latency
+    benchmark synthesise them; real speech is used wherever the data has it.
+    """
+    import soundfile
+
+    from ambient.speech import espeak
+
+    soundfile.write(str(path), espeak.synthesize(text, voice=voice), 16_000, subtype="PCM_16")
+    return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import Executor
 
 from ambient.clock import Clock
@@ -25,7 +26,9 @@ class PresenceStage:
         clock: Clock,
         executor: Executor,
         repeat_s: float = 1.0,
+        paused: Callable[[], bool] = lambda: False,
     ) -> None:
+        self._paused = paused
         self.pipeline = pipeline
         self._frames = frames
         self._bus = bus
@@ -43,8 +46,8 @@ class PresenceStage:
                 item = await self._frames.get()
             except ChannelClosed:
                 return
-            if isinstance(item, ControlMessage):
-                continue
+            if isinstance(item, ControlMessage) or self._paused():
+                continue  # privacy mode: frames are dropped unseen
             index, now, frame = item.index, item.t, item.frame
             events = await loop.run_in_executor(self._executor, self.pipeline.process, frame, now)
             self.frames_processed += 1
