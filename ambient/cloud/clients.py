@@ -60,6 +60,7 @@ class AnthropicChat:
         return {
             "model": self._model,
             "max_tokens": self._max_tokens,
+            "stream": True,
             "system": system,
             "messages": [{"role": "user", "content": _user_text(question, context)}],
         }
@@ -67,7 +68,7 @@ class AnthropicChat:
     async def stream(self, payload: dict[str, Any]) -> AsyncIterator[str]:
         sdk = self._sdk
         try:
-            events = await self._client.messages.create(**payload, stream=True)
+            events = await self._client.messages.create(**payload)
             async with events:
                 async for event in events:
                     if event.type == "content_block_delta" and event.delta.type == "text_delta":
@@ -100,6 +101,7 @@ class OpenAIChat:
         return {
             "model": self._model,
             "max_tokens": self._max_tokens,
+            "stream": True,
             "messages": [
                 {"role": "system", "content": system},
                 {"role": "user", "content": _user_text(question, context)},
@@ -109,7 +111,7 @@ class OpenAIChat:
     async def stream(self, payload: dict[str, Any]) -> AsyncIterator[str]:
         sdk = self._sdk
         try:
-            chunks = await self._client.chat.completions.create(**payload, stream=True)
+            chunks = await self._client.chat.completions.create(**payload)
             async with chunks:
                 async for chunk in chunks:
                     if chunk.choices and chunk.choices[0].delta.content:

@@ -17,6 +17,9 @@ from ambient.audio.ring import CHUNK_SAMPLES
 from ambient.clock import Clock
 
 
+PRIME_CHUNKS = 30  # 2.4 s
+
+
 class PlaybackWakeDetector:
     def __init__(self, detector: object, clock: Clock, window_s: float = 1.5) -> None:
         self._detector = detector
@@ -26,11 +29,23 @@ class PlaybackWakeDetector:
         self._chunk = np.zeros(CHUNK_SAMPLES, dtype=np.int16)
         self._fill = 0
         self._lock = threading.Lock()
+        self._silence = np.zeros(CHUNK_SAMPLES, dtype=np.int16)
+        self._primed = False
         self.hits = 0
+
+    def _prime(self) -> None:
+        """Fill the detector's feature history with silence: a fresh detector cannot score its
+        first two seconds, and a reply's first word may be the wake word."""
+        self._detector.reset()  # type: ignore[attr-defined]
+        for _ in range(PRIME_CHUNKS):
+            self._detector.process(self._silence)  # type: ignore[attr-defined]
+        self._primed = True
 
     def feed(self, played: npt.NDArray[np.int16]) -> None:
         """Called with every piece of audio as it goes to the speaker (any length)."""
         with self._lock:
+            if not self._primed:
+                self._prime()
             offset = 0
             while offset < played.size:
                 take = min(CHUNK_SAMPLES - self._fill, played.size - offset)
@@ -46,7 +61,7 @@ class PlaybackWakeDetector:
     def end_of_playback(self) -> None:
         with self._lock:
             self._fill = 0
-            self._detector.reset()  # type: ignore[attr-defined]
+            self._primed = False
 
     def suppress(self, now: float) -> bool:
         return now - self._last_hit <= self._window_s

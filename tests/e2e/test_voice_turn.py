@@ -1,0 +1,177 @@
+"""The simulated device through whole voice turns: real wake-word recordings, commands, the real
+SDKs against the local fake cloud, the real voice. Each turn's events share one correlation id."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from ambient.cloud.ledger import AuditLedger
+from ambient.cloud.reasoner import ledger_path
+from ambient.devices.file_backends import WavFileMicrophone, WavFileSpeaker
+from ambient.events import Event
+from ambient.runtime.device import Device
+from ambient.testing.echo import EchoMicrophone, EchoPath, EchoSpeaker
+from ambient.testing.fake_cloud import CloudScript, FakeCloud
+from ambient.testing.media import spoken_command
+from tests.conftest import simulated_settings
+
+WAKE = "wakeword/computer/test/spk008_0e95d341.flac"
+WAKE_AGAIN = "wakeword/computer/test/spk008_3574fc3b.flac"
+TURN = ["WakeWordDetected", "UtteranceCaptured", "Transcribed", "IntentRecognized", "ReplyStarted", "ReplyFinished"]
+
+
+def _silence(path: Path, seconds: float) -> Path:
+    soundfile.write(str(path), np.zeros(int(seconds * 16_000), dtype=np.int16), 16_000)
+    return path
+
+
+def _run(data_dir: Path, tmp_path: Path, files: list[Path], *overrides: str, seconds: float = 40) -> list[Event]:
+    settings = simulated_settings(
+        data_dir,
+        tmp_path,
+        "camera.backend=none",
+        "microphone.files=" + ",".join(str(f) for f in files),
+        "microphone.realtime=true",
+        *overrides,
+    )
+    device = Device(settings, simulate=True)
+    history = device.bus.keep_history()
+    device.open()
+    asyncio.run(device.run(duration_s=seconds))
+    return history
+
+
+def _turn(history: list[Event], cid: str) -> list[str]:
+    return [e.type for e in history if e.correlation_id == cid and e.type in TURN]
+
+
+def _first(history: list[Event], kind: str) -> Event:
+    return next(e for e in history if e.type == kind)
+
+
+def test_local_skill_turn(data_dir: Path, tmp_path: Path) -> None:
+    command = spoken_command("what time is it", tmp_path / "command.wav")
+    history = _run(data_dir, tmp_path, [data_dir / WAKE, command])
+    wake = _first(history, "WakeWordDetected")
+    assert _turn(history, wake.correlation_id or "") == TURN
+    intent = _first(history, "IntentRecognized")
+    assert (intent.route, intent.skill, intent.intent) == ("local", "clock", "time")  # type: ignore[attr-defined]
+    finished = _first(history, "ReplyFinished")
+    assert finished.text.startswith("It's ") and not finished.interrupted  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+def test_cloud_answer_streams_to_speech(
+    data_dir: Path, tmp_path: Path, provider: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-not-a-real-key")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    question = spoken_command("tell me a story about dragons", tmp_path / "question.wav")
+    with FakeCloud(CloudScript(reply="Once upon a time a dragon slept. It woke up hungry.")) as cloud:
+        base = cloud.base_url + ("/v1" if provider == "openai" else "")
+        history = _run(data_dir, tmp_path, [data_dir / WAKE, question],
+                       f"cloud.provider={provider}", f"cloud.base_url={base}")  # fmt: skip
+        requests = list(cloud.requests)
+    wake = _first(history, "WakeWordDetected")
+    cid = wake.correlation_id or ""
+    assert _turn(history, cid) == TURN
+    assert [e.type for e in history if e.correlation_id == cid and e.type == "CloudRequested"]
+    assert _first(history, "IntentRecognized").route == "cloud"  # type: ignore[attr-defined]
+    finished = _first(history, "ReplyFinished")
+    assert finished.text == "Once upon a time a dragon slept. It woke up hungry."  # type: ignore[attr-defined]
+    # what left the device is exactly what the ledger holds, and it is text only
+    assert len(requests) == 1
+    body = requests[0].json()
+    ledger = AuditLedger(ledger_path(tmp_path / "state"))
+    entries = ledger.entries()
+    ledger.close()
+    assert len(entries) == 1 and entries[0].payload == body and entries[0].outcome == "answered"
+    assert entries[0].correlation_id == cid
+    raw = requests[0].body.decode("utf-8")
+    assert "image" not in raw and "audio" not in raw and "base64" not in raw
+
+
+def test_cloud_outage_ends_in_spoken_fallback(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-not-a-real-key")
+    question = spoken_command("tell me a story about dragons", tmp_path / "question.wav")
+    with FakeCloud(CloudScript(status=500)) as cloud:
+        history = _run(data_dir, tmp_path, [data_dir / WAKE, question],
+                       "cloud.provider=anthropic", f"cloud.base_url={cloud.base_url}")  # fmt: skip
+        attempts = len(cloud.requests)
+    cid = _first(history, "WakeWordDetected").correlation_id or ""
+    assert _turn(history, cid) == TURN
+    assert _first(history, "CloudFailed").correlation_id == cid
+    assert _first(history, "CloudRequested").correlation_id == cid
+    assert attempts == 2  # one retry, then the spoken fallback
+    started = _first(history, "ReplyStarted")
+    assert started.source == "fallback"  # type: ignore[attr-defined]
+    assert _first(history, "ReplyFinished").text == "Sorry, I can't answer that right now."  # type: ignore[attr-defined]
+    assert not [e for e in history if e.type in ("StageFailed", "StageGaveUp")]
+
+
+def test_wake_word_during_reply_cancels_it(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-not-a-real-key")
+    question = spoken_command("tell me a story about dragons", tmp_path / "question.wav")
+    long_story = " ".join(f"Sentence number {n} of a long story about a dragon." for n in range(1, 30))
+    files = [data_dir / WAKE, question, _silence(tmp_path / "pause.wav", 2.0), data_dir / WAKE_AGAIN]
+    with FakeCloud(CloudScript(reply=long_story, tokens_per_s=8)) as cloud:
+        history = _run(data_dir, tmp_path, files, "cloud.provider=anthropic",
+                       f"cloud.base_url={cloud.base_url}", seconds=25)  # fmt: skip
+    wakes = [e for e in history if e.type == "WakeWordDetected"]
+    assert len(wakes) == 2
+    first = wakes[0].correlation_id
+    finished = [e for e in history if e.type == "ReplyFinished" and e.correlation_id == first]
+    assert len(finished) == 1 and finished[0].interrupted  # type: ignore[attr-defined]
+    assert finished[0].reason == "wake word"  # type: ignore[attr-defined]
+    assert finished[0].t >= wakes[1].t
+    # the cloud stream was closed too: the ledger says the request was cancelled, not answered
+    ledger = AuditLedger(ledger_path(tmp_path / "state"))
+    outcomes = [e.outcome for e in ledger.entries()]
+    ledger.close()
+    assert outcomes[0] == "cancelled"
+
+
+def test_device_never_wakes_on_its_own_voice(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reply says "computer" twice; the speaker output is fed back into the microphone."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-not-a-real-key")
+    question = spoken_command("what is your name", tmp_path / "question.wav")
+    files = [data_dir / WAKE, question, _silence(tmp_path / "listen.wav", 8.0)]
+    reply = "My name is computer. People say computer to wake me up."
+    settings = simulated_settings(
+        data_dir, tmp_path, "camera.backend=none", "cloud.provider=anthropic",
+        "microphone.files=" + ",".join(str(f) for f in files), "microphone.realtime=true",
+    )  # fmt: skip
+    with FakeCloud(CloudScript(reply=reply)) as cloud:
+        settings = dataclasses.replace(settings, cloud=dataclasses.replace(settings.cloud, base_url=cloud.base_url))
+        device = Device(settings, simulate=True)
+        echo = EchoPath()
+        assert isinstance(device.devices.microphone, WavFileMicrophone)
+        assert isinstance(device.devices.speaker, WavFileSpeaker)
+        device.devices = dataclasses.replace(
+            device.devices,
+            microphone=EchoMicrophone(device.devices.microphone, echo),
+            speaker=EchoSpeaker(device.devices.speaker, echo),
+        )
+        history = device.bus.keep_history()
+        device.open()
+        asyncio.run(device.run(duration_s=30))
+    assert _first(history, "ReplyFinished").text == reply  # type: ignore[attr-defined]
+    assert [e.type for e in history].count("WakeWordDetected") == 1
+    suppressed = [e for e in history if e.type == "WakeWordSuppressed"]
+    assert suppressed, "the echo of the reply should have reached the wake-word engine"
+    assert device.playback_wake is not None and device.playback_wake.hits >= 1
+    sidecar = json.loads((tmp_path / "speaker.wav.json").read_text())
+    assert sidecar["playbacks"]
