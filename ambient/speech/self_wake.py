@@ -16,7 +16,6 @@ import numpy.typing as npt
 from ambient.audio.ring import CHUNK_SAMPLES
 from ambient.clock import Clock
 
-
 PRIME_CHUNKS = 30  # 2.4 s
 
 

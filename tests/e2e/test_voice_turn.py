@@ -24,7 +24,14 @@ from tests.conftest import simulated_settings
 
 WAKE = "wakeword/computer/test/spk008_0e95d341.flac"
 WAKE_AGAIN = "wakeword/computer/test/spk008_3574fc3b.flac"
-TURN = ["WakeWordDetected", "UtteranceCaptured", "Transcribed", "IntentRecognized", "ReplyStarted", "ReplyFinished"]
+TURN = [
+    "WakeWordDetected",
+    "UtteranceCaptured",
+    "Transcribed",
+    "IntentRecognized",
+    "ReplyStarted",
+    "ReplyFinished",
+]
 
 
 def _silence(path: Path, seconds: float) -> Path:
@@ -32,7 +39,9 @@ def _silence(path: Path, seconds: float) -> Path:
     return path
 
 
-def _run(data_dir: Path, tmp_path: Path, files: list[Path], *overrides: str, seconds: float = 40) -> list[Event]:
+def _run(
+    data_dir: Path, tmp_path: Path, files: list[Path], *overrides: str, seconds: float = 40
+) -> list[Event]:
     settings = simulated_settings(
         data_dir,
         tmp_path,
@@ -155,7 +164,9 @@ def test_device_never_wakes_on_its_own_voice(
         "microphone.files=" + ",".join(str(f) for f in files), "microphone.realtime=true",
     )  # fmt: skip
     with FakeCloud(CloudScript(reply=reply)) as cloud:
-        settings = dataclasses.replace(settings, cloud=dataclasses.replace(settings.cloud, base_url=cloud.base_url))
+        settings = dataclasses.replace(
+            settings, cloud=dataclasses.replace(settings.cloud, base_url=cloud.base_url)
+        )
         device = Device(settings, simulate=True)
         echo = EchoPath()
         assert isinstance(device.devices.microphone, WavFileMicrophone)

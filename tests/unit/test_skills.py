@@ -1,0 +1,97 @@
+"""Local skills and intent matching: phrases, slots, timers that survive a restart, who is here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ambient.assistant.intents import IntentMatcher
+from ambient.assistant.skills import SkillContext, default_skills
+from ambient.assistant.timers import TimerStore
+from ambient.assistant.volume import VolumeControl
+from ambient.context.store import ContextStore
+from ambient.events import PersonArrived
+from ambient.speech.phrases import normalise, to_jsgf
+
+SKILLS = default_skills()
+MATCHER = IntentMatcher({(s.name, i): t for s in SKILLS for i, t in s.phrases.items()})
+
+
+@pytest.mark.parametrize(
+    ("heard", "skill", "intent", "slots"),
+    [
+        ("What time is it?", "clock", "time", {}),
+        ("What's the date today?", "clock", "date", {}),
+        ("Set a timer for 5 minutes.", "timers", "set", {"number": "five", "unit": "minutes"}),
+        ("set a twenty five second timer", "timers", "set", {"number": "twenty five", "unit": "second"}),
+        ("Cancel the timer", "timers", "cancel", {}),
+        ("Turn the volume up", "volume", "up", {}),
+        ("Set the volume to 3", "volume", "set", {"level": "three"}),
+        ("Stop.", "stop", "stop", {}),
+        ("Who's here?", "presence", "who", {}),
+        ("Privacy mode on", "privacy", "on", {}),
+        ("Say that again", "repeat", "repeat", {}),
+    ],
+)
+def test_phrases_match(heard: str, skill: str, intent: str, slots: dict[str, str]) -> None:
+    found = MATCHER.match(heard)
+    assert found is not None and found.confidence == 1.0
+    assert (found.skill, found.name, found.slots) == (skill, intent, slots)
+
+
+@pytest.mark.parametrize("heard", ["Tell me a story about dragons", "How far away is the moon?", ""])
+def test_questions_are_not_local(heard: str) -> None:
+    found = MATCHER.match(heard)
+    assert found is None or found.confidence < 0.85
+
+
+def test_grammar_covers_every_phrase() -> None:
+    grammar = to_jsgf(MATCHER.templates)
+    assert grammar.startswith("#JSGF V1.0;") and "<number>" in grammar and "<unit>" in grammar
+    assert normalise("It's 10-15!") == "it is ten fifteen"
+
+
+def _context(tmp_path: Path, presence: ContextStore, now: list[float]) -> SkillContext:
+    return SkillContext(lambda: now[0], TimerStore(tmp_path / "timers.sqlite"),
+                        VolumeControl(tmp_path / "volume.json", 7), presence)  # fmt: skip
+
+
+def _reply(text: str, context: SkillContext) -> str:
+    intent = MATCHER.match(text)
+    assert intent is not None
+    return {s.name: s for s in SKILLS}[intent.skill].handle(intent, context).text
+
+
+def test_timers_survive_a_restart(tmp_path: Path) -> None:
+    now = [1_000_000.0]
+    first = _context(tmp_path, ContextStore(), now)
+    assert _reply("set a timer for 5 minutes", first) == "Timer set for 5 minutes."
+    first.timers.close()
+    now[0] += 120
+    again = _context(tmp_path, ContextStore(), now)  # the device restarted
+    assert _reply("how much time is left", again) == "The 5 minutes timer has 3 minutes left."
+    now[0] += 200
+    due = again.timers.take_due(now[0])
+    assert [t.label for t in due] == ["5 minutes"] and again.timers.active() == []
+    assert _reply("cancel the timer", again) == "There are no timers to cancel."
+
+
+def test_volume_is_kept(tmp_path: Path) -> None:
+    context = _context(tmp_path, ContextStore(), [0.0])
+    assert _reply("set the volume to 3", context) == "Volume 3."
+    assert VolumeControl(tmp_path / "volume.json", 7).level == 3
+
+
+def test_who_is_here_from_presence_events(tmp_path: Path) -> None:
+    presence = ContextStore()
+    context = _context(tmp_path, presence, [0.0])
+    assert _reply("who is here", context) == "I don't see anyone."
+    for event in (
+        PersonArrived(t=1.0, person="Ada", track_id=1),
+        PersonArrived(t=1.2, person="unknown", track_id=2),
+    ):
+        presence.person_arrived(event.person, event.track_id, event.t)
+    assert _reply("who is in the room", context) == "Ada and someone I don't know are here."
+    presence.person_left("Ada", 1)
+    assert _reply("who is here", context) == "Someone I don't know is here."
