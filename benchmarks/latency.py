@@ -59,7 +59,7 @@ def run(files: list[Path], commands: set[Path], data: Path, folder: Path, cloud_
             "microphone.files=" + ",".join(str(f) for f in files),
             "cloud.provider=anthropic",
             f"cloud.base_url={cloud_url}",
-        ],  # fmt: skip
+        ],
     ).settings
     device = Device(settings, simulate=True)
     history: list[Event] = device.bus.keep_history()
@@ -105,7 +105,8 @@ def main() -> None:
     print("end of speech to first audio sample played (simulated device, real time, this machine)")
     for name, values in results.items():
         arr = np.array(values) * 1000
-        print(f"  {name:<6} n={arr.size:<3} p50 {np.percentile(arr, 50):7.0f} ms   p95 {np.percentile(arr, 95):7.0f} ms"
+        p50, p95 = np.percentile(arr, 50), np.percentile(arr, 95)
+        print(f"  {name:<6} n={arr.size:<3} p50 {p50:7.0f} ms   p95 {p95:7.0f} ms"
               f"   min {arr.min():5.0f}  max {arr.max():5.0f}")  # fmt: skip
     print("targets: local p50 <= 500 ms, p95 <= 800 ms; cloud p50 <= 1200 ms")
     import matplotlib

@@ -38,8 +38,14 @@ def _keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
 
 
-def _ask(cloud: FakeCloud, provider: str, tmp_path: Path, question: str = "how far is the moon",
-         context: ContextStore | None = None, names: list[str] | None = None) -> tuple[str, str | None]:  # fmt: skip
+def _ask(
+    cloud: FakeCloud,
+    provider: str,
+    tmp_path: Path,
+    question: str = "how far is the moon",
+    context: ContextStore | None = None,
+    names: list[str] | None = None,
+) -> tuple[str, str | None]:
     base = cloud.base_url + ("/v1" if provider == "openai" else "")
     reasoner = build_reasoner(
         CloudSettings(provider=provider, base_url=base, **SETTINGS),  # type: ignore[arg-type]
