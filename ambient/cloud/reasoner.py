@@ -143,7 +143,7 @@ def build_reasoner(
     try:
         key = load_api_key(settings.provider, settings.key_file)
     except ConfigError as exc:
-        log.warning("cloud answers unavailable: %s", exc)
+        log.info("cloud answers unavailable: %s", exc)  # the device publishes DeviceDegraded
         return CloudReasoner(None, policy, ledger, resilience, known_names, str(exc))
     kind = AnthropicChat if settings.provider == "anthropic" else OpenAIChat
     client = kind(key, settings.model, settings.base_url, settings.max_tokens, settings.total_s)
