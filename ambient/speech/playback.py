@@ -75,12 +75,10 @@ class ReplyPlayer:
         loop = asyncio.get_running_loop()
 
         async def synthesise_all() -> None:
-            try:
-                async for sentence in sentences:
-                    samples = await loop.run_in_executor(self._synth_executor, self._synthesize, sentence)
-                    await audio.put((sentence, samples))
-            finally:
-                await audio.put(None)
+            async for sentence in sentences:
+                samples = await loop.run_in_executor(self._synth_executor, self._synthesize, sentence)
+                await audio.put((sentence, samples))
+            await audio.put(None)
 
         producer = asyncio.create_task(synthesise_all())
         result = PlaybackResult([], None, False)
@@ -89,9 +87,11 @@ class ReplyPlayer:
             while True:
                 next_item = asyncio.create_task(audio.get())
                 stop = asyncio.create_task(self._interrupt.wait())
-                await asyncio.wait({next_item, stop}, return_when=asyncio.FIRST_COMPLETED)
+                # the producer is watched too: a failed sentence stream (a cloud fault) puts no
+                # end marker, and waiting for one would wait for ever
+                await asyncio.wait({next_item, stop, producer}, return_when=asyncio.FIRST_COMPLETED)
                 stop.cancel()
-                if self._interrupt.is_set():
+                if self._interrupt.is_set() or not next_item.done():
                     next_item.cancel()
                     break
                 item = next_item.result()
