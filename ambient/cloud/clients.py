@@ -6,8 +6,9 @@ yields text pieces; every SDK error becomes a CloudFault the resilience policy u
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Protocol
 
 from ambient.cloud.resilience import CloudFault
@@ -42,6 +43,22 @@ def _status_fault(status: int, headers: Any, message: str) -> CloudFault:
     return CloudFault(f"HTTP {status}: {message[:120]}", retryable, _retry_after(headers))
 
 
+@contextlib.contextmanager
+def _faults(sdk: Any) -> Iterator[None]:
+    """Both SDKs share one error family (APIStatusError, APIConnectionError, APIError): each
+    becomes the CloudFault the resilience policy decides on."""
+    try:
+        yield
+    except sdk.APIStatusError as exc:
+        raise _status_fault(exc.status_code, exc.response.headers, str(exc)) from None
+    except sdk.APIConnectionError as exc:
+        raise CloudFault(f"connection failed ({type(exc).__name__})", True) from None
+    except sdk.APIError as exc:  # an error event in the middle of the stream
+        raise CloudFault(f"error in the stream: {str(exc)[:120]}", True) from None
+    except (ValueError, KeyError, AttributeError) as exc:
+        raise CloudFault(f"malformed stream ({type(exc).__name__})", True) from None
+
+
 class AnthropicChat:
     provider = "anthropic"
     endpoint = "/v1/messages"
@@ -66,21 +83,12 @@ class AnthropicChat:
         }
 
     async def stream(self, payload: dict[str, Any]) -> AsyncIterator[str]:
-        sdk = self._sdk
-        try:
+        with _faults(self._sdk):
             events = await self._client.messages.create(**payload)
             async with events:
                 async for event in events:
                     if event.type == "content_block_delta" and event.delta.type == "text_delta":
                         yield event.delta.text
-        except sdk.APIStatusError as exc:
-            raise _status_fault(exc.status_code, exc.response.headers, str(exc)) from None
-        except sdk.APIConnectionError as exc:
-            raise CloudFault(f"connection failed ({type(exc).__name__})", True) from None
-        except sdk.APIError as exc:  # an error event in the middle of the stream
-            raise CloudFault(f"error in the stream: {str(exc)[:120]}", True) from None
-        except (ValueError, KeyError, AttributeError) as exc:
-            raise CloudFault(f"malformed stream ({type(exc).__name__})", True) from None
 
 
 class OpenAIChat:
@@ -109,18 +117,9 @@ class OpenAIChat:
         }
 
     async def stream(self, payload: dict[str, Any]) -> AsyncIterator[str]:
-        sdk = self._sdk
-        try:
+        with _faults(self._sdk):
             chunks = await self._client.chat.completions.create(**payload)
             async with chunks:
                 async for chunk in chunks:
                     if chunk.choices and chunk.choices[0].delta.content:
                         yield chunk.choices[0].delta.content
-        except sdk.APIStatusError as exc:
-            raise _status_fault(exc.status_code, exc.response.headers, str(exc)) from None
-        except sdk.APIConnectionError as exc:
-            raise CloudFault(f"connection failed ({type(exc).__name__})", True) from None
-        except sdk.APIError as exc:  # an error event in the middle of the stream
-            raise CloudFault(f"error in the stream: {str(exc)[:120]}", True) from None
-        except (ValueError, KeyError, AttributeError) as exc:
-            raise CloudFault(f"malformed stream ({type(exc).__name__})", True) from None
