@@ -115,7 +115,8 @@ class SoundDeviceSpeaker:
         if self._stream is None:
             raise DeviceError("speaker is not open")
         try:
-            self._stream.write(np.ascontiguousarray(samples, dtype=np.int16).tobytes())
+            # the raw stream takes any buffer: no bytes copy per chunk
+            self._stream.write(np.ascontiguousarray(samples, dtype=np.int16))
         except Exception as exc:
             raise DeviceError(f"speaker {self.name} failed ({exc})") from None
 
