@@ -105,10 +105,14 @@ class SttSettings:
     """Least pocketsphinx posterior for a complete grammar phrase to be taken without Whisper."""
     whisper_window_s: float = field(default=15.0, metadata=_range(5.0, 30.0))
     """Audio window Whisper encodes (it pads to 30 s by design); longer utterances get a longer one."""
+    whisper_min_confidence: float = field(default=0.45, metadata=_range(0.0, 1.0))
+    """Below this mean token probability a Whisper transcript is taken as nothing heard: it is
+    what Whisper invents for silence and noise ("you")."""
     threads: int = field(default=2, metadata=_range(1, 64))
-    early_end_ms: float = field(default=240.0, metadata=_range(80.0, 2000.0))
-    """After this much quiet, try the command grammar on what was said so far; a sure, complete
-    command ends the turn without waiting out the VAD hang-over."""
+    early_end_ms: float = field(default=240.0, metadata=_range(0.0, 2000.0))
+    """A pause this long ends a turn early when what was said is already complete (a skill phrase,
+    or a sentence Whisper closed with ".", "?" or "!"); recognition starts at half of it. Longer
+    pauses wait out the VAD hang-over (vad.hangover_ms). 0 turns this off."""
 
 
 @dataclass(frozen=True)

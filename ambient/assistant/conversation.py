@@ -66,7 +66,7 @@ class ConversationStage:
         clock: Clock,
         stt_executor: Executor,
         voice_name: str,
-        commit_early: Callable[[str, str], UtteranceCaptured | None] | None = None,
+        request_early_end: Callable[[str, str, Callable[[UtteranceCaptured], None]], None] | None = None,
         on_privacy: Callable[[bool], None] | None = None,
     ) -> None:
         self.recognizer = recognizer
@@ -86,7 +86,7 @@ class ConversationStage:
         self._clock = clock
         self._stt = stt_executor
         self._voice = voice_name
-        self.commit_early = commit_early
+        self.request_early_end = request_early_end
         self._on_privacy = on_privacy
         self._turn: asyncio.Task[None] | None = None
         self._turn_id: str | None = None
@@ -137,18 +137,36 @@ class ConversationStage:
     # --- a turn ----------------------------------------------------------------------------------
 
     async def _try_early(self, cid: str, samples: npt.NDArray[np.int16]) -> None:
+        """A pause inside a turn: if what was said so far is already complete, end the turn now
+        instead of waiting out the VAD hang-over (the largest part of the reply latency)."""
         loop = asyncio.get_running_loop()
-        heard = await loop.run_in_executor(self._stt, self.recognizer.commands.transcribe, samples)
-        if not self.recognizer.sure(heard):
+        heard = await loop.run_in_executor(self._stt, self.recognizer.transcribe, samples)
+        reason = self._complete(heard)
+        if reason is None or self.request_early_end is None:
             return
+
+        def ended(_: UtteranceCaptured) -> None:
+            self._early_done.add(cid)
+            self._start_turn(cid, samples, heard)
+
+        self.request_early_end(cid, reason, ended)
+
+    def _complete(self, heard: Transcript) -> str | None:
+        """Why this transcript is a whole request, or None when the user may not have finished.
+
+        A skill phrase matched exactly is complete. Otherwise Whisper's own punctuation is the
+        signal: it ends a finished sentence with ".", "?" or "!", and trails off with "..." or
+        nothing when the words stop mid-sentence.
+        """
+        if not heard.text:
+            return None
         intent = self.matcher.match(heard.text)
-        if intent is None or intent.confidence < 1.0 or self.commit_early is None:
-            return
-        event = self.commit_early(cid, "command complete")
-        if event is None:
-            return
-        self._early_done.add(cid)
-        self._start_turn(cid, samples, heard)
+        if intent is not None and intent.confidence >= 1.0:
+            return "command complete"
+        text = heard.text.rstrip()
+        if heard.recognizer == "whisper" and text.endswith((".", "?", "!")) and not text.endswith(".."):
+            return "sentence complete"
+        return None
 
     def _start_turn(self, cid: str, samples: npt.NDArray[np.int16], heard: Transcript | None) -> None:
         if self._turn is not None and not self._turn.done():

@@ -130,6 +130,7 @@ class ListeningStage:
         self._self_wake = self_wake
         self._early_end = early_end_samples
         self._offered_pause = False
+        self._pending_end: tuple[str, str, Callable[[UtteranceCaptured], None]] | None = None
         self._core = core
         self._turns = turns
         self._chunks = chunks
@@ -169,11 +170,17 @@ class ListeningStage:
                 self._offer_pause()
 
     def _offer_pause(self) -> None:
-        """Once per pause inside a turn, hand what was said so far to the sink to try early."""
+        """Once per pause inside a turn, hand what was said so far to the sink to try early.
+
+        The offer comes at half the early-end pause, so recognition overlaps the rest of the wait;
+        the turn ends only if the sink asks and the pause lasts the whole early-end time.
+        """
         quiet = self._core.quiet_samples
-        if quiet < self._early_end or self._early_end <= 0:
+        if quiet < self._early_end // 2 or self._early_end <= 0:
             self._offered_pause = False
+            self._pending_end = None  # speech resumed: whatever was heard was not the end
             return
+        self._end_if_requested()
         if self._offered_pause or self._sink is None or self._interaction_id is None:
             return
         begin = self._turns.command_start()
@@ -186,8 +193,26 @@ class ListeningStage:
     def _command_audio(self, start: int, end: int) -> npt.NDArray[np.int16]:
         return self._core.recorder.copy(max(start - PREROLL_SAMPLES, self._turns.wake_end), end)
 
-    def commit_early(self, correlation_id: str, reason: str) -> UtteranceCaptured | None:
-        """End the turn now (the sink heard a complete command in a pause); None if it moved on."""
+    def request_early_end(
+        self, correlation_id: str, reason: str, on_end: Callable[[UtteranceCaptured], None]
+    ) -> None:
+        """The sink heard a complete request in the current pause: end the turn once the pause has
+        lasted the early-end time, unless the user speaks again first."""
+        if correlation_id != self._interaction_id or not self._turns.active:
+            return
+        self._pending_end = (correlation_id, reason, on_end)
+        self._end_if_requested()
+
+    def _end_if_requested(self) -> None:
+        if self._pending_end is None or self._core.quiet_samples < self._early_end:
+            return
+        correlation_id, reason, on_end = self._pending_end
+        self._pending_end = None
+        event = self._end_turn_now(correlation_id, reason)
+        if event is not None:
+            on_end(event)
+
+    def _end_turn_now(self, correlation_id: str, reason: str) -> UtteranceCaptured | None:
         if correlation_id != self._interaction_id or not self._turns.active:
             return None
         begin = self._turns.command_start()

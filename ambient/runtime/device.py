@@ -170,7 +170,9 @@ class Device:
         templates = [t for skill in self.skills for phrases in skill.phrases.values() for t in phrases]
         stt = settings.stt
         commands = CommandRecognizer(templates)
-        whisper = WhisperRecognizer(whisper_model_dir(store), stt.whisper_window_s, stt.threads)
+        whisper = WhisperRecognizer(
+            whisper_model_dir(store), stt.whisper_window_s, stt.threads, stt.whisper_min_confidence
+        )
         sure = {"hybrid": stt.command_confidence, "commands": 0.0, "whisper": 2.0}[stt.recognizer]
         self.recognizer = HybridRecognizer(commands, whisper, sure)
         self.timers = TimerStore(state_dir / "timers.sqlite")
@@ -278,7 +280,7 @@ class Device:
             paused=lambda: self.privacy_on,
         )
         self.listening = listening
-        self.conversation.commit_early = listening.commit_early
+        self.conversation.request_early_end = listening.request_early_end
         timers = TimerStage(
             self.timers,
             wall_clock,

@@ -23,7 +23,9 @@ def build_recognizer(name: str, settings: Settings, store: ModelStore) -> Recogn
     templates = [t for skill in default_skills() for phrases in skill.phrases.values() for t in phrases]
     if name == "commands":
         return CommandRecognizer(templates)
-    whisper = WhisperRecognizer(whisper_model_dir(store), stt.whisper_window_s, stt.threads)
+    whisper = WhisperRecognizer(
+        whisper_model_dir(store), stt.whisper_window_s, stt.threads, stt.whisper_min_confidence
+    )
     if name == "whisper":
         return whisper
     return HybridRecognizer(CommandRecognizer(templates), whisper, stt.command_confidence)

@@ -49,7 +49,9 @@ def whisper_model_dir(store: ModelStore) -> Path:
 class WhisperRecognizer:
     name = "whisper"
 
-    def __init__(self, model_dir: Path, window_s: float = 15.0, threads: int = 2) -> None:
+    def __init__(
+        self, model_dir: Path, window_s: float = 15.0, threads: int = 2, min_confidence: float = 0.0
+    ) -> None:
         try:
             import ctranslate2
             from faster_whisper import WhisperModel
@@ -62,6 +64,7 @@ class WhisperRecognizer:
         )
         self._features = FeatureExtractor(feature_size=80)
         self.window_s = window_s
+        self.min_confidence = min_confidence
 
     def window_frames(self, samples: int) -> int:
         """The encoder window: the configured floor, or the utterance plus a second when longer."""
@@ -75,6 +78,10 @@ class WhisperRecognizer:
             text, confidence = self._long(audio)
         else:
             text, confidence = self._window(audio)
+        if confidence < self.min_confidence:
+            # Whisper says "you" or "I'm" to silence, coughs and music, with a low mean token
+            # probability; real speech scores far higher (benchmarks/stt.py counts both).
+            text = ""
         return Transcript(text, self.name, confidence, time.perf_counter() - started)
 
     def _window(self, audio: npt.NDArray[np.float32]) -> tuple[str, float]:
