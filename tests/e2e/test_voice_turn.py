@@ -15,7 +15,7 @@ import soundfile
 from ambient.cloud.ledger import AuditLedger
 from ambient.cloud.reasoner import ledger_path
 from ambient.devices.file_backends import WavFileMicrophone, WavFileSpeaker
-from ambient.events import Event
+from ambient.events import Event, UtteranceCaptured
 from ambient.runtime.device import Device
 from ambient.testing.echo import EchoMicrophone, EchoPath, EchoSpeaker
 from ambient.testing.fake_cloud import CloudScript, FakeCloud
@@ -186,3 +186,29 @@ def test_device_never_wakes_on_its_own_voice(
     assert device.playback_wake is not None and device.playback_wake.hits >= 1
     sidecar = json.loads((tmp_path / "speaker.wav.json").read_text())
     assert sidecar["playbacks"]
+
+
+def test_an_empty_utterance_gets_a_spoken_answer(data_dir: Path, tmp_path: Path) -> None:
+    """A turn whose audio holds no words (a cough, the room): the device says it did not catch it,
+    rather than sending Whisper's invented "you" to the cloud."""
+    settings = simulated_settings(data_dir, tmp_path, "camera.backend=none")
+    device = Device(settings, simulate=True)
+    history = device.bus.keep_history()
+    device.open()
+    device._assemble()
+    rng = np.random.default_rng(7)
+    room = (rng.normal(0, 200, 24_000)).astype(np.int16)  # 1.5 s of quiet room noise
+
+    async def turn() -> None:
+        event = UtteranceCaptured(t=0.0, correlation_id="cid-empty", start_sample=0, end_sample=room.size,
+                                  reason="end of turn")  # fmt: skip
+        device.conversation.captured(event, room)
+        await device.conversation.drain()
+
+    asyncio.run(turn())
+    device.devices.speaker.close()  # type: ignore[union-attr]
+    kinds = [e.type for e in history if e.correlation_id == "cid-empty"]
+    assert kinds == ["Transcribed", "IntentRecognized", "ReplyStarted", "ReplyFinished"]
+    assert _first(history, "Transcribed").text == ""  # type: ignore[attr-defined]
+    assert _first(history, "IntentRecognized").route == "none"  # type: ignore[attr-defined]
+    assert _first(history, "ReplyFinished").text == "Sorry, I didn't catch that."  # type: ignore[attr-defined]
