@@ -47,6 +47,7 @@ LOCAL_CONFIDENCE = 0.85
 NOT_HEARD = "Sorry, I didn't catch that."
 CLOUD_DOWN = "Sorry, I can't answer that right now."
 CLOUD_LOST = "Sorry, I lost the connection."
+CLOUD_NOT_SET_UP = "I can only answer simple commands: the cloud is not set up on this device."
 
 
 async def _one(text: str) -> AsyncIterator[str]:
@@ -255,6 +256,8 @@ class ConversationStage:
         if isinstance(result.error, CloudUnavailable):
             self._publish(CloudFailed(t=self._clock.now(), correlation_id=cid, reason=result.error.reason))
             fallback = CLOUD_LOST if result.spoken else CLOUD_DOWN
+            if self.reasoner.client is None:
+                fallback = CLOUD_NOT_SET_UP  # no key, or turned off: say so, the owner can fix it
             if result.spoken:
                 self._finish(cid, result)
             await self._say(cid, _one(fallback), "fallback")

@@ -212,3 +212,18 @@ def test_an_empty_utterance_gets_a_spoken_answer(data_dir: Path, tmp_path: Path)
     assert _first(history, "Transcribed").text == ""  # type: ignore[attr-defined]
     assert _first(history, "IntentRecognized").route == "none"  # type: ignore[attr-defined]
     assert _first(history, "ReplyFinished").text == "Sorry, I didn't catch that."  # type: ignore[attr-defined]
+
+
+def test_a_question_without_a_cloud_key_says_so(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AMBIENT_CLOUD_API_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    question = spoken_command("tell me a story about dragons", tmp_path / "question.wav")
+    history = _run(data_dir, tmp_path, [data_dir / WAKE, question], "cloud.provider=anthropic")
+    degraded = _first(history, "DeviceDegraded")
+    assert degraded.component == "cloud" and "ANTHROPIC_API_KEY" in degraded.reason  # type: ignore[attr-defined]
+    cid = _first(history, "WakeWordDetected").correlation_id or ""
+    assert _turn(history, cid) == TURN
+    finished = _first(history, "ReplyFinished")
+    assert finished.text.startswith("I can only answer simple commands")  # type: ignore[attr-defined]
