@@ -192,16 +192,7 @@ class ConversationStage:
             )
         )
         if not heard.text.strip():
-            self._publish(
-                IntentRecognized(
-                    t=self._clock.now(),
-                    correlation_id=cid,
-                    route="none",
-                    skill="",
-                    intent="nothing heard",
-                    confidence=0.0,
-                )
-            )
+            self._route(cid, "none", "", "nothing heard", 0.0)
             await self._say(cid, _one(NOT_HEARD), "local")
             return
         intent = self.matcher.match(heard.text)
@@ -211,16 +202,7 @@ class ConversationStage:
             await self._cloud(cid, heard.text, intent)
 
     async def _local(self, cid: str, intent: Intent) -> None:
-        self._publish(
-            IntentRecognized(
-                t=self._clock.now(),
-                correlation_id=cid,
-                route="local",
-                skill=intent.skill,
-                intent=intent.name,
-                confidence=round(intent.confidence, 4),
-            )
-        )
+        self._route(cid, "local", intent.skill, intent.name, intent.confidence)
         reply: Reply = self.skills[intent.skill].handle(intent, self.skill_context)
         text = reply.text
         if reply.action == "repeat":
@@ -233,16 +215,7 @@ class ConversationStage:
             await self._say(cid, _one(text), "local")
 
     async def _cloud(self, cid: str, question: str, near: Intent | None) -> None:
-        self._publish(
-            IntentRecognized(
-                t=self._clock.now(),
-                correlation_id=cid,
-                route="cloud",
-                skill="cloud",
-                intent="question",
-                confidence=round(near.confidence, 4) if near else 0.0,
-            )
-        )
+        self._route(cid, "cloud", "cloud", "question", near.confidence if near else 0.0)
 
         def sent(provider: str, ledger_id: int) -> None:
             self._publish(
@@ -321,6 +294,14 @@ class ConversationStage:
         task = asyncio.create_task(job)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    def _route(self, cid: str, route: str, skill: str, intent: str, confidence: float) -> None:
+        self._publish(
+            IntentRecognized(
+                t=self._clock.now(), correlation_id=cid, route=route, skill=skill, intent=intent,
+                confidence=round(confidence, 4),
+            )
+        )  # fmt: skip
 
     def _publish(self, event: Event) -> None:
         self._bus.publish(event)
