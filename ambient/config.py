@@ -103,6 +103,9 @@ class SttSettings:
     """hybrid: the command grammar when it is sure, else Whisper; or one recognizer alone."""
     command_confidence: float = field(default=0.9, metadata=_range(0.0, 1.0))
     """Least pocketsphinx posterior for a complete grammar phrase to be taken without Whisper."""
+    command_agreement: float = field(default=0.7, metadata=_range(0.0, 1.01))
+    """A complete grammar phrase the grammar was unsure of is still taken when Whisper's words are
+    this similar to it, letter by letter (1.01 turns this off)."""
     whisper_window_s: float = field(default=15.0, metadata=_range(5.0, 30.0))
     """Audio window Whisper encodes (it pads to 30 s by design); longer utterances get a longer one."""
     whisper_min_confidence: float = field(default=0.45, metadata=_range(0.0, 1.0))

@@ -18,6 +18,7 @@ from ambient.config import load_settings
 from ambient.models import ModelStore
 from ambient.speech.command_recognizer import CommandRecognizer
 from ambient.speech.phrases import normalise
+from ambient.speech.recognition import HybridRecognizer
 from ambient.speech.whisper_recognizer import WhisperRecognizer, whisper_model_dir
 from ambient.testing.media import shared_data
 
@@ -94,6 +95,12 @@ def main() -> None:
         f"{'pocketsphinx command grammar (JSGF from the skills)':<58} "
         f"false commands {claims}/{len(clips)} at confidence {stt.command_confidence}; "
         f"RTF {elapsed / audio_s:.4f}, {elapsed / len(clips) * 1000:.1f} ms per clip"
+    )
+    hybrid = HybridRecognizer(commands, recognizers[names[1]], stt.command_confidence, stt.command_agreement)
+    taken = [row["path"] for row, samples in clips if hybrid.transcribe(samples).recognizer == "commands"]
+    print(
+        f"{'hybrid (grammar when sure or confirmed by Whisper)':<58} "
+        f"false commands {len(taken)}/{len(clips)} (agreement {stt.command_agreement}): {', '.join(taken)}"
     )
 
 

@@ -92,7 +92,6 @@ class ConversationStage:
         self._turn: asyncio.Task[None] | None = None
         self._turn_id: str | None = None
         self._interrupt_reason = ""
-        self._early_done: set[str] = set()
         self._last_reply = ""
         self._background: set[asyncio.Task[None]] = set()
         bus.subscribe(self._on_event)
@@ -103,10 +102,7 @@ class ConversationStage:
         self._spawn(self._try_early(correlation_id, samples))
 
     def captured(self, event: UtteranceCaptured, samples: npt.NDArray[np.int16]) -> None:
-        cid = event.correlation_id or ""
-        if cid in self._early_done:
-            return
-        self._start_turn(cid, samples, None)
+        self._start_turn(event.correlation_id or "", samples, None)
 
     def segment(self, event: SpeechEnded, samples: npt.NDArray[np.int16]) -> None:
         if self.player.playing:
@@ -147,7 +143,7 @@ class ConversationStage:
             return
 
         def ended(_: UtteranceCaptured) -> None:
-            self._early_done.add(cid)
+            # the listening stage ended the turn, so no other capture of it will come
             self._start_turn(cid, samples, heard)
 
         self.request_early_end(cid, reason, ended)

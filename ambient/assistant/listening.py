@@ -62,7 +62,8 @@ SHORT_SEGMENT_SAMPLES = 2 * 16_000
 """Speech outside a turn longer than this is not a one-word "stop"."""
 
 PREROLL_SAMPLES = 4_000
-"""Audio kept before the VAD's start for the recognizers: the VAD is late on soft onsets ("wh")."""
+"""Audio kept before the VAD's start and after its end for the recognisers: the VAD is late on
+soft onsets ("wh") and early on soft endings."""
 """Speech outside a turn longer than this is not a one-word "stop"."""
 
 
@@ -191,6 +192,9 @@ class ListeningStage:
         self._sink.pause(self._interaction_id, self._command_audio(begin, now_sample))
 
     def _command_audio(self, start: int, end: int) -> npt.NDArray[np.int16]:
+        # The VAD's end is the last window it was sure of: soft word endings ("on", "-s") trail
+        # past it, so the recognisers get what followed too, as far as it has been heard.
+        end = min(end + PREROLL_SAMPLES, self._core.recorder.samples_written)
         return self._core.recorder.copy(max(start - PREROLL_SAMPLES, self._turns.wake_end), end)
 
     def request_early_end(

@@ -174,7 +174,7 @@ class Device:
             whisper_model_dir(store), stt.whisper_window_s, stt.threads, stt.whisper_min_confidence
         )
         sure = {"hybrid": stt.command_confidence, "commands": 0.0, "whisper": 2.0}[stt.recognizer]
-        self.recognizer = HybridRecognizer(commands, whisper, sure)
+        self.recognizer = HybridRecognizer(commands, whisper, sure, stt.command_agreement)
         self.timers = TimerStore(state_dir / "timers.sqlite")
         self.volume = VolumeControl(state_dir / "volume.json", settings.assistant.volume)
         self.reasoner = build_reasoner(settings.cloud, state_dir, self.clock, self._household_names)

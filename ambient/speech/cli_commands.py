@@ -28,7 +28,9 @@ def build_recognizer(name: str, settings: Settings, store: ModelStore) -> Recogn
     )
     if name == "whisper":
         return whisper
-    return HybridRecognizer(CommandRecognizer(templates), whisper, stt.command_confidence)
+    return HybridRecognizer(
+        CommandRecognizer(templates), whisper, stt.command_confidence, stt.command_agreement
+    )
 
 
 def transcribe_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -31,14 +32,23 @@ class Recognizer(Protocol):
 
 
 class HybridRecognizer:
-    """The command grammar first (tens of milliseconds); Whisper when the grammar is not sure."""
+    """The command grammar first (tens of milliseconds); Whisper when the grammar is not sure.
+
+    pocketsphinx's posterior is a weak confidence (it sinks with quiet at the edges), so a complete
+    grammar phrase it was unsure of is still taken when Whisper heard nearly the same sounds:
+    Whisper's open vocabulary mishears commands ("what is the need today"), the grammar cannot
+    hear anything else, and where the two agree the grammar's phrase is the better reading.
+    """
 
     name = "hybrid"
 
-    def __init__(self, commands: Recognizer, whisper: Recognizer, min_confidence: float) -> None:
+    def __init__(
+        self, commands: Recognizer, whisper: Recognizer, min_confidence: float, min_agreement: float = 0.7
+    ) -> None:
         self.commands = commands
         self.whisper = whisper
         self.min_confidence = min_confidence
+        self.min_agreement = min_agreement
 
     def sure(self, transcript: Transcript) -> bool:
         return bool(transcript.text) and transcript.complete and transcript.confidence >= self.min_confidence
@@ -49,7 +59,20 @@ class HybridRecognizer:
         if self.sure(command):
             return command
         heard = self.whisper.transcribe(samples)
-        return Transcript(heard.text, heard.recognizer, heard.confidence, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        if command.text and command.complete and heard.text:
+            agreement = sound_agreement(command.text, heard.text)
+            if agreement >= self.min_agreement:
+                return Transcript(command.text, command.recognizer, agreement, seconds)
+        return Transcript(heard.text, heard.recognizer, heard.confidence, seconds)
+
+
+def sound_agreement(first: str, second: str) -> float:
+    """0-1 similarity of two transcripts, letter by letter (spaces and punctuation ignored)."""
+    from ambient.speech.phrases import normalise
+
+    a, b = normalise(first).replace(" ", ""), normalise(second).replace(" ", "")
+    return difflib.SequenceMatcher(None, a, b).ratio() if a and b else 0.0
 
 
 def duration_s(samples: npt.NDArray[np.int16]) -> float:

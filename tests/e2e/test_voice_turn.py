@@ -227,3 +227,49 @@ def test_a_question_without_a_cloud_key_says_so(
     assert _turn(history, cid) == TURN
     finished = _first(history, "ReplyFinished")
     assert finished.text.startswith("I can only answer simple commands")  # type: ignore[attr-defined]
+
+
+class ButtonPressedAt:
+    """A button someone presses once, `after_s` seconds into the run (the edge of the machine)."""
+
+    name = "scripted"
+
+    def __init__(self, after_s: float) -> None:
+        self._after_s = after_s
+        self._started: float | None = None
+        self._pressed = False
+
+    def was_pressed(self) -> bool:
+        import time
+
+        now = time.monotonic()
+        self._started = self._started if self._started is not None else now
+        if not self._pressed and now - self._started >= self._after_s:
+            self._pressed = True
+            return True
+        return False
+
+
+def test_privacy_mode_pauses_listening_until_the_button(data_dir: Path, tmp_path: Path) -> None:
+    private = spoken_command("privacy mode on", tmp_path / "private.wav")
+    files = [data_dir / WAKE, private, _silence(tmp_path / "pause.wav", 3.0), data_dir / WAKE_AGAIN,
+             _silence(tmp_path / "after.wav", 4.0), data_dir / WAKE]  # fmt: skip
+    settings = simulated_settings(
+        data_dir, tmp_path, "camera.backend=none", "microphone.realtime=true",
+        "microphone.files=" + ",".join(str(f) for f in files),
+    )  # fmt: skip
+    device = Device(settings, simulate=True)
+    # pressed after the second wake word was said, before the third
+    device.devices = dataclasses.replace(device.devices, button=ButtonPressedAt(after_s=17.0))
+    history = device.bus.keep_history()
+    device.open()
+    asyncio.run(device.run(duration_s=40))
+    changes = [e for e in history if e.type == "PrivacyModeChanged"]
+    assert [(e.on, e.reason) for e in changes] == [(True, "asked by voice"), (False, "button")]  # type: ignore[attr-defined]
+    wakes = [e for e in history if e.type == "WakeWordDetected"]
+    # the first wake word starts the turn, the second is never heard, the third is
+    assert len(wakes) == 2 and wakes[0].t < changes[0].t and wakes[1].t > changes[1].t
+    assert not [e for e in history if e.type.startswith("Speech") and changes[0].t < e.t < changes[1].t]
+    indicator = device.devices.indicator
+    states = [state.value for state, _ in getattr(indicator, "history", [])]
+    assert "private" in states and states[-1] != "private"
