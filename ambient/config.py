@@ -157,8 +157,11 @@ class VisionSettings:
     """The face gallery database ("" = gallery.sqlite in the user data directory)."""
     gallery_key: str = ""
     """The gallery's key file, mode 0600 ("" = gallery.key beside the gallery); or $AMBIENT_GALLERY_KEY."""
-    threshold: float = field(default=0.5, metadata=_range(0.1, 1.5))
-    """Largest face distance accepted as an enrolled person (`ambient faces eval` calibrates it)."""
+    threshold: float = field(default=0.49, metadata=_range(0.1, 1.5))
+    """Largest face distance accepted as an enrolled person (`ambient faces eval` calibrates it);
+    each person's own threshold is this, moved by `spread_weight` times how far their enrolment
+    photos lie apart beyond the typical 0.40 (at most 0.06 either way)."""
+    spread_weight: float = field(default=0.75, metadata=_range(0.0, 2.0))
     margin: float = field(default=0.04, metadata=_range(0.0, 1.0))
     votes: int = field(default=7, metadata=_range(1, 30))
     recheck_s: float = field(default=5.0, metadata=_range(0.5, 3600.0))

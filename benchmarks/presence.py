@@ -29,9 +29,9 @@ from ambient.vision.detection import HogFaceDetector
 from ambient.vision.encoding import FaceEncoder
 from ambient.vision.enrolment import QualitySettings, encode_photos
 from ambient.vision.gallery import Person
-from ambient.vision.identity import IdentityMatcher, MatchSettings
+from ambient.vision.identity import IdentityMatcher
 from ambient.vision.presence import PresencePipeline, PresenceSettings
-from ambient.vision.setup import enrolment_detector, face_encoder
+from ambient.vision.setup import enrolment_detector, face_encoder, match_settings
 
 
 def resident_mb() -> float:
@@ -77,6 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     store = ModelStore()
     encoder: FaceEncoder = face_encoder(store)
+    single_view: FaceEncoder = face_encoder(store, mirror=False)
     video = shared_data() / "video"
     settings = VisionSettings()
     print(
@@ -100,9 +101,7 @@ def main() -> None:
         pipeline = PresencePipeline(
             HogFaceDetector(settings.detect_width, settings.upsample),
             encoder,
-            IdentityMatcher(
-                people, MatchSettings(settings.threshold, settings.margin, settings.votes, settings.recheck_s)
-            ),
+            IdentityMatcher(people, match_settings(settings)),
             settings=PresenceSettings(
                 leave_after_s=settings.leave_after_s, detect_every=settings.detect_every
             ),
@@ -124,16 +123,21 @@ def main() -> None:
             outcome,
         )
 
-        # naive: detect and encode every face in every frame
+        # naive: detect and encode every face in every frame, one view each (face_recognition's
+        # encoding), compared at face_recognition's default tolerance
         detector = HogFaceDetector(640, 1)
-        gallery = [(p.name, p.embeddings) for p in people]
+        quality = QualitySettings()
+        gallery = [
+            (name, encode_photos([video / p for p in ps], enrolment_detector(), single_view, quality))
+            for name, ps in meta["enroll"].items()
+        ]
         outcome = {"right": 0, "WRONG": 0, "unknown": 0}
         encodings = 0
         wall, cpu = time.perf_counter(), time.process_time()
         for index, frame in enumerate(frames):
             rgb = np.ascontiguousarray(frame[:, :, ::-1])
             for box in detector.detect(frame):
-                encoding = encoder.encode(rgb, box)
+                encoding = single_view.encode(rgb, box)
                 encodings += 1
                 name, distance = min(
                     ((n, float(np.min(np.linalg.norm(e - encoding, axis=1)))) for n, e in gallery),

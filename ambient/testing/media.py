@@ -49,18 +49,21 @@ def aligned_utterances(data: Path | None = None) -> list[AlignedUtterance]:
     return found
 
 
-def faces_split(target: Path, data: Path | None = None, gallery_photos: int = 3) -> tuple[Path, Path]:
+def faces_split(
+    target: Path, data: Path | None = None, gallery_photos: int = 3, strangers_from: int = 2
+) -> tuple[Path, Path]:
     """Gallery and probe folders (symlinks into the shared faces) for `ambient faces eval`.
 
-    Every third person (alphabetically, from the third) is a stranger: never enrolled, all photos
-    probes. The others enrol their first `gallery_photos` photos (fewer when they have few) and
+    Every third person (alphabetically, from index `strangers_from`) is a stranger: never
+    enrolled, all photos probes; the three values of `strangers_from` make each person a stranger
+    once. The others enrol their first `gallery_photos` photos (fewer when they have few) and
     probe with the rest.
     """
     faces = (data or shared_data()) / "faces"
     gallery, probes = target / "gallery", target / "probes"
     for index, person in enumerate(sorted(p for p in faces.iterdir() if p.is_dir())):
         photos = sorted(person.glob("*.jpg"))
-        stranger = index % 3 == 2
+        stranger = index % 3 == strangers_from
         keep = 0 if stranger else min(gallery_photos, max(1, len(photos) - 2))
         for destination, chosen in ((gallery, photos[:keep]), (probes, photos[keep:])):
             if chosen:

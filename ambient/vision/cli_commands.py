@@ -18,13 +18,13 @@ from ambient.vision.encoding import ENCODER_ID, FaceEncoder
 from ambient.vision.enrolment import EnrolmentError, QualitySettings, encode_photos, encode_reference
 from ambient.vision.evaluation import evaluate_faces, plot_face_det
 from ambient.vision.gallery import Gallery
-from ambient.vision.setup import enrolment_detector, face_encoder, open_gallery
+from ambient.vision.setup import enrolment_detector, face_encoder, match_settings, open_gallery
 
 
 def faces_command(args: argparse.Namespace, settings: Settings) -> int:
     action = args.faces_command
     if action == "eval":
-        return _evaluate(args)
+        return _evaluate(args, settings)
     gallery = open_gallery(settings.vision)
     try:
         if action == "enroll":
@@ -101,9 +101,11 @@ def _from_camera(
     return np.stack(found)
 
 
-def _evaluate(args: argparse.Namespace) -> int:
+def _evaluate(args: argparse.Namespace, settings: Settings) -> int:
     store = ModelStore()
-    result = evaluate_faces(args.gallery, args.probes, enrolment_detector(), face_encoder(store))
+    result = evaluate_faces(
+        args.gallery, args.probes, enrolment_detector(), face_encoder(store), match_settings(settings.vision)
+    )
     plot = args.plot or Path("faces-det.png")
     plot_face_det(result, plot)
     if args.json:
@@ -117,6 +119,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(
         f"top-1 accuracy {result.top1_accuracy:.4f}; strangers accepted {result.false_accepts}; "
         f"nearest person right {result.ranking_accuracy:.4f}"
+    )
+    print(
+        f"at the configured threshold {result.configured_threshold:.3f}: top-1 accuracy "
+        f"{result.configured_top1_accuracy:.4f}; strangers accepted {result.configured_false_accepts}"
     )
     print(f"closest stranger {result.closest_stranger:.3f}; farthest genuine {result.farthest_genuine:.3f}")
     print(f"DET curve: {plot}")

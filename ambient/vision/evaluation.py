@@ -15,7 +15,7 @@ from ambient.vision.detection import HogFaceDetector
 from ambient.vision.encoding import FaceEncoder
 from ambient.vision.enrolment import EnrolmentError, QualitySettings, encode_reference, read_photo
 from ambient.vision.gallery import Person
-from ambient.vision.identity import IdentityMatcher, MatchSettings
+from ambient.vision.identity import IdentityMatcher, MatchSettings, Nearest
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 
@@ -27,11 +27,16 @@ class FaceEvalResult:
     unknown_probes: int
     skipped: list[str]
     threshold: float
-    """The calibrated threshold: the largest that accepts no stranger (with the margin rule)."""
+    """The calibrated threshold: the largest that accepts no stranger (with the margin rule and
+    the per-person adjustments)."""
     top1_accuracy: float
     """Enrolled probes whose accepted identity is right, at `threshold`."""
     false_accepts: int
     """Strangers accepted as someone, at `threshold`."""
+    configured_threshold: float
+    """The threshold the device is configured with (`vision.threshold`)."""
+    configured_top1_accuracy: float
+    configured_false_accepts: int
     ranking_accuracy: float
     """Enrolled probes whose nearest person is right, whatever the distance."""
     closest_stranger: float
@@ -62,9 +67,10 @@ def evaluate_faces(
     probes_dir: Path,
     detector: HogFaceDetector,
     encoder: FaceEncoder,
-    margin: float = MatchSettings().margin,
+    settings: MatchSettings | None = None,
     quality: QualitySettings | None = None,
 ) -> FaceEvalResult:
+    settings = settings or MatchSettings()
     quality = quality or QualitySettings()
     skipped: list[str] = []
 
@@ -89,35 +95,30 @@ def evaluate_faces(
     if not probes:
         raise MediaError(f"no usable probe photos in {probes_dir}")
 
-    # Every probe's nearest and runner-up distance, once; thresholds are then swept over them.
-    matcher = IdentityMatcher(people, MatchSettings(threshold=10.0, margin=0.0))
-    rows = []
+    # Every probe's nearest person, once; thresholds are then swept over them.
+    matcher = IdentityMatcher(people, settings)
+    rows: list[tuple[str, Nearest]] = []
     for truth, encoding in probes:
-        distances = sorted(
-            (float(np.min(np.linalg.norm(p.embeddings - encoding, axis=1))), p.name) for p in people
-        )
-        best_distance, best_name = distances[0]
-        runner_up = distances[1][0] if len(distances) > 1 else float("inf")
-        rows.append((truth, best_name, best_distance, runner_up))
-    del matcher
+        nearest = matcher.nearest(encoding)
+        if nearest is not None:
+            rows.append((truth, nearest))
 
-    def outcome(threshold: float) -> tuple[int, int, int]:
-        correct = false_accepts = rejected = 0
-        for truth, name, distance, runner_up in rows:
-            accepted = distance <= threshold and runner_up - distance >= margin
+    def outcome(threshold: float) -> tuple[int, int]:
+        correct = false_accepts = 0
+        for truth, nearest in rows:
+            accepted = nearest.accepted(settings, threshold)
             if truth in enrolled:
-                correct += accepted and name == truth
-                rejected += not accepted
+                correct += accepted and nearest.name == truth
             else:
                 false_accepts += accepted
-        return correct, false_accepts, rejected
+        return correct, false_accepts
 
-    genuine = [r for r in rows if r[0] in enrolled]
-    strangers = [r for r in rows if r[0] not in enrolled]
-    thresholds = np.round(np.arange(0.30, 0.80, 0.005), 3)
+    genuine = [nearest for truth, nearest in rows if truth in enrolled]
+    strangers = [nearest for truth, nearest in rows if truth not in enrolled]
+    thresholds = np.round(np.arange(0.30, 0.80, 0.0025), 4)
     curve = []
     for threshold in thresholds:
-        correct, false_accepts, _ = outcome(float(threshold))
+        correct, false_accepts = outcome(float(threshold))
         curve.append((
             float(threshold),
             1 - correct / max(1, len(genuine)),
@@ -125,7 +126,8 @@ def evaluate_faces(
         ))  # fmt: skip
     safe = [t for t, _, far in curve if far == 0.0]
     threshold = max(safe) if safe else float(thresholds[0])
-    correct, false_accepts, _ = outcome(threshold)
+    correct, false_accepts = outcome(threshold)
+    configured_correct, configured_false_accepts = outcome(settings.threshold)
     return FaceEvalResult(
         enrolled_people=len(people),
         enrolled_probes=len(genuine),
@@ -134,9 +136,13 @@ def evaluate_faces(
         threshold=threshold,
         top1_accuracy=correct / max(1, len(genuine)),
         false_accepts=false_accepts,
-        ranking_accuracy=sum(r[0] == r[1] for r in genuine) / max(1, len(genuine)),
-        closest_stranger=min((r[2] for r in strangers), default=float("inf")),
-        farthest_genuine=max((r[2] for r in genuine), default=0.0),
+        configured_threshold=settings.threshold,
+        configured_top1_accuracy=configured_correct / max(1, len(genuine)),
+        configured_false_accepts=configured_false_accepts,
+        ranking_accuracy=sum(truth == nearest.name for truth, nearest in rows if truth in enrolled)
+        / max(1, len(genuine)),
+        closest_stranger=min((n.distance for n in strangers), default=float("inf")),
+        farthest_genuine=max((n.distance for n in genuine), default=0.0),
         curve=curve,
     )
 

@@ -114,7 +114,7 @@ class PresencePipeline:
         votes = self._votes.get(track.track_id, [])
         if not votes:
             return []
-        enough = len(votes) >= self.matcher.settings.votes
+        enough = len(votes) >= self.matcher.settings.votes or self.matcher.settled(votes)
         overdue = t - track.first_seen >= self.settings.decide_within_s
         if track.identity is not None:
             # A re-check: only an accepted vote for someone else reopens the decision, and a new

@@ -30,15 +30,22 @@ def open_gallery(settings: VisionSettings) -> Gallery:
     return Gallery(database, key)
 
 
-def face_encoder(store: ModelStore) -> FaceEncoder:
-    return FaceEncoder(store.path("face_landmarks_5"), store.path("face_encoder"))
+def face_encoder(store: ModelStore, mirror: bool = True) -> FaceEncoder:
+    return FaceEncoder(store.path("face_landmarks_5"), store.path("face_encoder"), mirror)
+
+
+def match_settings(settings: VisionSettings) -> MatchSettings:
+    return MatchSettings(
+        threshold=settings.threshold,
+        margin=settings.margin,
+        votes=settings.votes,
+        recheck_s=settings.recheck_s,
+        spread_weight=settings.spread_weight,
+    )
 
 
 def matcher_for(settings: VisionSettings, gallery: Gallery) -> IdentityMatcher:
-    return IdentityMatcher(
-        gallery.people(ENCODER_ID),
-        MatchSettings(settings.threshold, settings.margin, settings.votes, settings.recheck_s),
-    )
+    return IdentityMatcher(gallery.people(ENCODER_ID), match_settings(settings))
 
 
 def enrolment_detector() -> HogFaceDetector:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from ambient.models import ModelStore
 from ambient.testing.media import faces_split
@@ -82,9 +83,13 @@ def test_wrong_or_missing_key_keeps_the_gallery(
     assert (tmp_path / "gallery.sqlite").read_bytes() == before
 
 
-def test_eval_on_real_photos(tmp_path: Path, data_dir: Path, model_store: ModelStore) -> None:
-    """20 people enrolled from up to 3 photos, 9 strangers never enrolled (see faces_split)."""
-    gallery, probes = faces_split(tmp_path / "split", data_dir)
+@pytest.mark.parametrize("strangers_from", [0, 1, 2])
+def test_eval_on_real_photos(
+    tmp_path: Path, data_dir: Path, model_store: ModelStore, strangers_from: int
+) -> None:
+    """About 20 people enrolled from up to 3 photos each, the other 9-10 never enrolled; across the
+    three splits every person is a stranger once (see faces_split)."""
+    gallery, probes = faces_split(tmp_path / "split", data_dir, strangers_from=strangers_from)
     plot = tmp_path / "det.png"
     status, stdout, stderr = run_cli(
         "faces", "eval", "--gallery", str(gallery), "--probes", str(probes), "--json", "--plot", str(plot)
@@ -93,12 +98,13 @@ def test_eval_on_real_photos(tmp_path: Path, data_dir: Path, model_store: ModelS
     result = json.loads(stdout)
     for key in ("top1_accuracy", "false_accepts", "unknown_probes", "threshold"):
         assert key in result
-    assert result["enrolled_people"] == 20 and result["unknown_probes"] > 50
+    assert result["enrolled_people"] >= 19 and result["unknown_probes"] > 50
     assert result["false_accepts"] == 0  # never a stranger taken for an enrolled person
+    assert result["top1_accuracy"] >= 0.99
     assert result["ranking_accuracy"] == 1.0  # the nearest person is always the right one
-    # The issue asks for >= 0.99; measured 0.9775 here (2 of 89 genuine probes are farther than
-    # the closest stranger). This bound guards against regressions, not the target.
-    assert result["top1_accuracy"] >= 0.97
+    # the threshold the device ships with holds on every split, not only the one calibrated here
+    assert result["configured_false_accepts"] == 0
+    assert result["configured_top1_accuracy"] >= 0.99
     assert plot.read_bytes()[:4] == b"\x89PNG"
 
 
