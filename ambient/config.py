@@ -151,8 +151,9 @@ class VisionSettings:
     """Frames are downscaled to this width before face detection (CPU scales with its square)."""
     upsample: int = field(default=1, metadata=_range(0, 3))
     """HOG upsampling passes: each finds faces half the size at four times the cost."""
-    detect_every: int = field(default=1, metadata=_range(1, 30))
-    """Detect faces on every n-th frame; the tracker carries faces in between."""
+    full_scan_every: int = field(default=3, metadata=_range(1, 30))
+    """Scan whole frames for new faces on every n-th frame; in between, look only near the faces
+    already tracked."""
     gallery: str = ""
     """The face gallery database ("" = gallery.sqlite in the user data directory)."""
     gallery_key: str = ""

@@ -103,7 +103,7 @@ def main() -> None:
             encoder,
             IdentityMatcher(people, match_settings(settings)),
             settings=PresenceSettings(
-                leave_after_s=settings.leave_after_s, detect_every=settings.detect_every
+                leave_after_s=settings.leave_after_s, full_scan_every=settings.full_scan_every
             ),
         )
         outcome = {"right": 0, "WRONG": 0, "unknown": 0}

@@ -136,7 +136,7 @@ class Device:
                 face_encoder(store),
                 matcher,
                 settings=PresenceSettings(
-                    leave_after_s=vision.leave_after_s, detect_every=vision.detect_every
+                    leave_after_s=vision.leave_after_s, full_scan_every=vision.full_scan_every
                 ),
                 context=self.context,
             )
