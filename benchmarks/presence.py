@@ -24,7 +24,7 @@ import numpy as np
 from ambient.config import VisionSettings
 from ambient.events import FaceIdentified
 from ambient.models import ModelStore
-from ambient.testing.media import shared_data
+from ambient.testing.media import shared_data, visible_people
 from ambient.vision.detection import HogFaceDetector
 from ambient.vision.encoding import FaceEncoder
 from ambient.vision.enrolment import QualitySettings, encode_photos
@@ -50,19 +50,6 @@ def letterboxed(path: Path, limit: int) -> tuple[list[np.ndarray], float]:
         pad = (480 - frame.shape[0]) // 2
         frames.append(cv2.copyMakeBorder(frame, pad, 480 - frame.shape[0] - pad, 0, 0, cv2.BORDER_CONSTANT))
     return frames, fps
-
-
-def visible(meta: dict, frame: int) -> set[str]:
-    names = set()
-    for name, truth in meta["ground_truth"].items():
-        ranges = (
-            truth.get("visible_frames") or truth.get("face_visible_frames") or []
-            if isinstance(truth, dict)
-            else []
-        )
-        if any(a <= frame <= b for a, b in ranges):
-            names.add(name)
-    return names
 
 
 def judge(name: str | None, truth: set[str], enrolled: set[str]) -> str:
@@ -113,7 +100,8 @@ def main() -> None:
             for event in pipeline.process(frame, index / fps):
                 if isinstance(event, FaceIdentified):
                     delays.append(event.after_s)
-                    outcome[judge(event.person if event.known else None, visible(meta, index), enrolled)] += 1
+                    truth = visible_people(meta, index)
+                    outcome[judge(event.person if event.known else None, truth, enrolled)] += 1
         rows["ambient"] = (
             len(frames) / (time.perf_counter() - wall),
             (time.process_time() - cpu) / len(frames) * 1e3,
@@ -143,7 +131,7 @@ def main() -> None:
                     ((n, float(np.min(np.linalg.norm(e - encoding, axis=1)))) for n, e in gallery),
                     key=lambda x: x[1],
                 )
-                outcome[judge(name if distance <= 0.6 else None, visible(meta, index), enrolled)] += 1
+                outcome[judge(name if distance <= 0.6 else None, visible_people(meta, index), enrolled)] += 1
         rows["naive"] = (
             len(frames) / (time.perf_counter() - wall),
             (time.process_time() - cpu) / len(frames) * 1e3,

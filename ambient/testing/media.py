@@ -73,6 +73,20 @@ def faces_split(
     return gallery, probes
 
 
+def visible_people(meta: dict[str, object], frame: int, slack: int = 0) -> set[str]:
+    """Who the ground truth of a shared video clip (its JSON) shows within `slack` frames of `frame`."""
+    names = set()
+    truths = meta["ground_truth"]
+    assert isinstance(truths, dict)
+    for name, truth in truths.items():
+        if not isinstance(truth, dict):
+            continue
+        ranges = truth.get("visible_frames") or truth.get("face_visible_frames") or []
+        if any(start - slack <= frame <= end + slack for start, end in ranges):
+            names.add(name)
+    return names
+
+
 def spoken_command(text: str, path: Path, voice: str = "en-us+f3") -> Path:
     """A command spoken by espeak-ng (a different voice from the device's Piper voice), as a WAV.
 
