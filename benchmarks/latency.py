@@ -93,10 +93,13 @@ def turn_latencies(history: list[Event], t0: float, segments: Segments, commands
 
         captured = first("UtteranceCaptured")
         transcribed = first("Transcribed")
+        vad_end_at = t0 + captured.end_sample / 16_000  # type: ignore[attr-defined]
         turns.append(
             {
                 "total": started[0].t - spoken_at,
                 "end of turn": captured.t - spoken_at,
+                "VAD lag": vad_end_at - spoken_at,
+                "pause": captured.t - vad_end_at,
                 "speech to text": transcribed.t - captured.t,
                 "reply to first sample": started[0].t - transcribed.t,
                 "early": captured.reason != "end of turn",  # type: ignore[attr-defined]
@@ -164,7 +167,7 @@ def main() -> None:
               f"   min {arr.min():5.0f}  max {arr.max():5.0f}")  # fmt: skip
         parts = ", ".join(
             f"{stage} {np.median([float(t[stage]) for t in turns]) * 1000:.0f} ms"
-            for stage in ("end of turn", "speech to text", "reply to first sample")
+            for stage in ("end of turn", "VAD lag", "pause", "speech to text", "reply to first sample")
         )
         early = sum(bool(t["early"]) for t in turns)
         cut = sum(float(t["end of turn"]) < 0 for t in turns)

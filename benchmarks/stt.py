@@ -19,7 +19,7 @@ from ambient.models import ModelStore
 from ambient.speech.command_recognizer import CommandRecognizer
 from ambient.speech.phrases import normalise
 from ambient.speech.recognition import HybridRecognizer
-from ambient.speech.whisper_recognizer import WhisperRecognizer, whisper_model_dir
+from ambient.speech.whisper_recognizer import WhisperRecognizer, configured_whisper, whisper_model_dir
 from ambient.testing.media import shared_data
 
 
@@ -45,10 +45,11 @@ def main() -> None:
     model = whisper_model_dir(store)
     recognizers = {
         "whisper tiny.en, 30 s window (faster-whisper default)": WhisperRecognizer(model, 30.0, stt.threads),
-        f"whisper tiny.en, {stt.whisper_window_s:g} s window + confidence floor (ambient)": WhisperRecognizer(
-            model, stt.whisper_window_s, stt.threads, stt.whisper_min_confidence
+        f"ours: {stt.whisper_window_s:g} s window, {stt.whisper_margin_s:g} s margin, confidence floor": (
+            configured_whisper(stt, store)
         ),
-        "whisper tiny.en, 10 s window": WhisperRecognizer(model, 10.0, stt.threads),
+        "whisper tiny.en, 15 s window, 1 s margin": WhisperRecognizer(model, 15.0, stt.threads, 0.0, 1.0),
+        "whisper tiny.en, 10 s window, 1 s margin": WhisperRecognizer(model, 10.0, stt.threads, 0.0, 1.0),
     }
     templates = [t for s in default_skills() for p in s.phrases.values() for t in p]
     commands = CommandRecognizer(templates)

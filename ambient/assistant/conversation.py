@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ambient.assistant.intents import Intent, IntentMatcher
+from ambient.assistant.reply_turn import ReplyTurn
 from ambient.assistant.skills import Reply, Skill, SkillContext
 from ambient.audio.ring import SAMPLE_RATE
 from ambient.clock import Clock
@@ -54,6 +55,10 @@ async def _one(text: str) -> AsyncIterator[str]:
     yield text
 
 
+EarlyEndRequest = Callable[[str, str, Callable[[UtteranceCaptured], None], Callable[[], None]], bool]
+"""The listening stage's `request_early_end(correlation_id, reason, on_end, on_resume)`."""
+
+
 class ConversationStage:
     def __init__(
         self,
@@ -67,7 +72,7 @@ class ConversationStage:
         clock: Clock,
         stt_executor: Executor,
         voice_name: str,
-        request_early_end: Callable[[str, str, Callable[[UtteranceCaptured], None]], None] | None = None,
+        request_early_end: EarlyEndRequest | None = None,
         on_privacy: Callable[[bool], None] | None = None,
     ) -> None:
         self.recognizer = recognizer
@@ -90,7 +95,7 @@ class ConversationStage:
         self.request_early_end = request_early_end
         self._on_privacy = on_privacy
         self._turn: asyncio.Task[None] | None = None
-        self._turn_id: str | None = None
+        self._reply_turn: ReplyTurn | None = None
         self._interrupt_reason = ""
         self._last_reply = ""
         self._background: set[asyncio.Task[None]] = set()
@@ -102,7 +107,7 @@ class ConversationStage:
         self._spawn(self._try_early(correlation_id, samples))
 
     def captured(self, event: UtteranceCaptured, samples: npt.NDArray[np.int16]) -> None:
-        self._start_turn(event.correlation_id or "", samples, None)
+        self._start_turn(ReplyTurn(event.correlation_id or "", self._publish), samples, None)
 
     def segment(self, event: SpeechEnded, samples: npt.NDArray[np.int16]) -> None:
         if self.player.playing:
@@ -134,19 +139,24 @@ class ConversationStage:
     # --- a turn ----------------------------------------------------------------------------------
 
     async def _try_early(self, cid: str, samples: npt.NDArray[np.int16]) -> None:
-        """A pause inside a turn: if what was said so far is already complete, end the turn now
-        instead of waiting out the VAD hang-over (the largest part of the reply latency)."""
+        """A pause inside a turn: if what was said so far is already complete, end the turn when
+        the pause is long enough, instead of waiting out the VAD hang-over (the largest part of
+        the reply latency), and prepare the reply meanwhile (see `ReplyTurn`)."""
         loop = asyncio.get_running_loop()
         heard = await loop.run_in_executor(self._stt, self.recognizer.transcribe, samples)
         reason = self._complete(heard)
         if reason is None or self.request_early_end is None:
             return
+        turn = ReplyTurn(cid, self._publish, committed=False)
 
-        def ended(_: UtteranceCaptured) -> None:
-            # the listening stage ended the turn, so no other capture of it will come
-            self._start_turn(cid, samples, heard)
+        def resumed() -> None:
+            turn.drop()
+            if self._reply_turn is turn and self._turn is not None and not self._turn.done():
+                self._turn.cancel()
 
-        self.request_early_end(cid, reason, ended)
+        # on_end commits the turn: the listening stage ended it, so no other capture will come
+        if self.request_early_end(cid, reason, lambda _: turn.commit(), resumed):
+            self._start_turn(turn, samples, heard)
 
     def _complete(self, heard: Transcript) -> str | None:
         """Why this transcript is a whole request, or None when the user may not have finished.
@@ -165,21 +175,25 @@ class ConversationStage:
             return "sentence complete"
         return None
 
-    def _start_turn(self, cid: str, samples: npt.NDArray[np.int16], heard: Transcript | None) -> None:
+    def _start_turn(self, turn: ReplyTurn, samples: npt.NDArray[np.int16], heard: Transcript | None) -> None:
         if self._turn is not None and not self._turn.done():
             self.interrupt("new turn")
+        if self._reply_turn is not None and not self._reply_turn.committed:
+            self._reply_turn.drop()  # a prepared reply superseded before it was committed
         self._interrupt_reason = ""
-        self._turn_id = cid
-        self._turn = asyncio.create_task(self._run_turn(cid, samples, heard))
+        self._reply_turn = turn
+        self._turn = asyncio.create_task(self._run_turn(turn, samples, heard))
 
-    async def _run_turn(self, cid: str, samples: npt.NDArray[np.int16], heard: Transcript | None) -> None:
+    async def _run_turn(
+        self, turn: ReplyTurn, samples: npt.NDArray[np.int16], heard: Transcript | None
+    ) -> None:
         loop = asyncio.get_running_loop()
         if heard is None:
             heard = await loop.run_in_executor(self._stt, self.recognizer.transcribe, samples)
-        self._publish(
+        turn.publish(
             Transcribed(
                 t=self._clock.now(),
-                correlation_id=cid,
+                correlation_id=turn.correlation_id,
                 text=heard.text,
                 recognizer=heard.recognizer,
                 confidence=round(heard.confidence, 4),
@@ -188,63 +202,83 @@ class ConversationStage:
             )
         )
         if not heard.text.strip():
-            self._route(cid, "none", "", "nothing heard", 0.0)
-            await self._say(cid, _one(NOT_HEARD), "local")
+            self._route(turn, "none", "", "nothing heard", 0.0)
+            await self._say(turn, _one(NOT_HEARD), "local")
             return
         intent = self.matcher.match(heard.text)
         if intent is not None and intent.confidence >= LOCAL_CONFIDENCE:
-            await self._local(cid, intent)
+            await self._local(turn, intent)
         else:
-            await self._cloud(cid, heard.text, intent)
+            await self._cloud(turn, heard.text, intent)
 
-    async def _local(self, cid: str, intent: Intent) -> None:
-        self._route(cid, "local", intent.skill, intent.name, intent.confidence)
+    async def _local(self, turn: ReplyTurn, intent: Intent) -> None:
+        self._route(turn, "local", intent.skill, intent.name, intent.confidence)
         reply: Reply = self.skills[intent.skill].handle(intent, self.skill_context)
         text = reply.text
         if reply.action == "repeat":
             text = self._last_reply or "I haven't said anything yet."
-        elif reply.action == "privacy_on" and self._on_privacy is not None:
-            self._on_privacy(True)
-        elif reply.action == "privacy_off" and self._on_privacy is not None:
-            self._on_privacy(False)
-        if text:
-            await self._say(cid, _one(text), "local")
 
-    async def _cloud(self, cid: str, question: str, near: Intent | None) -> None:
-        self._route(cid, "cloud", "cloud", "question", near.confidence if near else 0.0)
+        def commit() -> None:
+            # what the request changes happens once the turn is committed, before the reply plays
+            reply.apply()
+            if reply.action in ("privacy_on", "privacy_off") and self._on_privacy is not None:
+                self._on_privacy(reply.action == "privacy_on")
+
+        if text:
+            await self._say(turn, _one(text), "local", on_commit=commit)
+        else:
+            await turn.wait_committed()
+            commit()
+
+    async def _cloud(self, turn: ReplyTurn, question: str, near: Intent | None) -> None:
+        self._route(turn, "cloud", "cloud", "question", near.confidence if near else 0.0)
+        cid = turn.correlation_id
 
         def sent(provider: str, ledger_id: int) -> None:
-            self._publish(
+            turn.publish(
                 CloudRequested(
                     t=self._clock.now(), correlation_id=cid, provider=provider, ledger_id=ledger_id
                 )
             )
 
         pieces = self.reasoner.answer(question, self.presence, cid, on_sent=sent)
-        result = await self._say(cid, sentences_of(pieces), "cloud", finish=False)
+        result = await self._say(turn, sentences_of(pieces), "cloud", finish=False)
         if isinstance(result.error, CloudUnavailable):
-            self._publish(CloudFailed(t=self._clock.now(), correlation_id=cid, reason=result.error.reason))
+            turn.publish(CloudFailed(t=self._clock.now(), correlation_id=cid, reason=result.error.reason))
             fallback = CLOUD_LOST if result.spoken else CLOUD_DOWN
             if self.reasoner.client is None:
                 fallback = CLOUD_NOT_SET_UP  # no key, or turned off: say so, the owner can fix it
             if result.spoken:
-                self._finish(cid, result)
-            await self._say(cid, _one(fallback), "fallback")
+                self._finish(turn, result)
+            await self._say(turn, _one(fallback), "fallback")
             return
         if result.error is not None:
             log.error("the reply failed: %r", result.error)
-        self._finish(cid, result)
+        self._finish(turn, result)
 
     async def _say(
-        self, cid: str, sentences: AsyncIterator[str], source: str, finish: bool = True
+        self,
+        turn: ReplyTurn,
+        sentences: AsyncIterator[str],
+        source: str,
+        finish: bool = True,
+        on_commit: Callable[[], None] | None = None,
     ) -> PlaybackResult:
+        cid = turn.correlation_id
+
         def started(t: float) -> None:
-            self._publish(ReplyStarted(t=t, correlation_id=cid, source=source, voice=self._voice))
+            turn.publish(ReplyStarted(t=t, correlation_id=cid, source=source, voice=self._voice))
+
+        async def committed() -> None:
+            # synthesis (and the cloud stream) run ahead; the first sample waits for the commit
+            await turn.wait_committed()
+            if on_commit is not None:
+                on_commit()
 
         try:
-            result = await self.player.play(sentences, on_first_sample=started)
+            result = await self.player.play(sentences, on_first_sample=started, before_first_sample=committed)
         except asyncio.CancelledError:
-            self._publish(
+            turn.publish(
                 ReplyFinished(
                     t=self._clock.now(),
                     correlation_id=cid,
@@ -255,17 +289,17 @@ class ConversationStage:
             )
             raise
         if finish:
-            self._finish(cid, result)
+            self._finish(turn, result)
         return result
 
-    def _finish(self, cid: str, result: PlaybackResult) -> None:
+    def _finish(self, turn: ReplyTurn, result: PlaybackResult) -> None:
         text = " ".join(result.spoken)
         if text:
             self._last_reply = text
-        self._publish(
+        turn.publish(
             ReplyFinished(
                 t=self._clock.now(),
-                correlation_id=cid,
+                correlation_id=turn.correlation_id,
                 interrupted=result.interrupted,
                 reason=self._interrupt_reason if result.interrupted else "done",
                 text=text,
@@ -284,18 +318,18 @@ class ConversationStage:
             await self._turn
 
     async def _announcement(self, cid: str, text: str) -> None:
-        await self._say(cid, _one(text), "local")
+        await self._say(ReplyTurn(cid, self._publish), _one(text), "local")
 
     def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(job)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    def _route(self, cid: str, route: str, skill: str, intent: str, confidence: float) -> None:
-        self._publish(
+    def _route(self, turn: ReplyTurn, route: str, skill: str, intent: str, confidence: float) -> None:
+        turn.publish(
             IntentRecognized(
-                t=self._clock.now(), correlation_id=cid, route=route, skill=skill, intent=intent,
-                confidence=round(confidence, 4),
+                t=self._clock.now(), correlation_id=turn.correlation_id, route=route, skill=skill,
+                intent=intent, confidence=round(confidence, 4),
             )
         )  # fmt: skip
 

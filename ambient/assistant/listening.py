@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -65,6 +66,17 @@ PREROLL_SAMPLES = 4_000
 """Audio kept before the VAD's start and after its end for the recognisers: the VAD is late on
 soft onsets ("wh") and early on soft endings."""
 """Speech outside a turn longer than this is not a one-word "stop"."""
+
+
+@dataclass(frozen=True)
+class PendingEnd:
+    """The sink heard a complete request in the current pause and waits for it to last."""
+
+    correlation_id: str
+    reason: str
+    on_end: Callable[[UtteranceCaptured], None]
+    on_resume: Callable[[], None]
+    """Called instead if the user speaks again (or the turn goes another way) first."""
 
 
 class ResetListening(ControlMessage):
@@ -131,7 +143,7 @@ class ListeningStage:
         self._self_wake = self_wake
         self._early_end = early_end_samples
         self._offered_pause = False
-        self._pending_end: tuple[str, str, Callable[[UtteranceCaptured], None]] | None = None
+        self._pending_end: PendingEnd | None = None
         self._core = core
         self._turns = turns
         self._chunks = chunks
@@ -152,6 +164,7 @@ class ListeningStage:
                 self._speech(self._core.speech.flush())
                 return
             if isinstance(item, ResetListening):
+                self._drop_pending_end()
                 self._core.reset()
                 self._turns.cancel()
                 self._segment_id = self._segment_start = self._interaction_id = None
@@ -173,13 +186,14 @@ class ListeningStage:
     def _offer_pause(self) -> None:
         """Once per pause inside a turn, hand what was said so far to the sink to try early.
 
-        The offer comes at half the early-end pause, so recognition overlaps the rest of the wait;
-        the turn ends only if the sink asks and the pause lasts the whole early-end time.
+        The offer comes a quarter of the way into the early-end pause, so recognition and the
+        reply's preparation overlap the rest of the wait; the turn ends only if the sink asks
+        and the pause lasts the whole early-end time.
         """
         quiet = self._core.quiet_samples
-        if quiet < self._early_end // 2 or self._early_end <= 0:
+        if quiet < self._early_end // 4 or self._early_end <= 0:
             self._offered_pause = False
-            self._pending_end = None  # speech resumed: whatever was heard was not the end
+            self._drop_pending_end()  # speech resumed: whatever was heard was not the end
             return
         self._end_if_requested()
         if self._offered_pause or self._sink is None or self._interaction_id is None:
@@ -198,23 +212,37 @@ class ListeningStage:
         return self._core.recorder.copy(max(start - PREROLL_SAMPLES, self._turns.wake_end), end)
 
     def request_early_end(
-        self, correlation_id: str, reason: str, on_end: Callable[[UtteranceCaptured], None]
-    ) -> None:
+        self,
+        correlation_id: str,
+        reason: str,
+        on_end: Callable[[UtteranceCaptured], None],
+        on_resume: Callable[[], None],
+    ) -> bool:
         """The sink heard a complete request in the current pause: end the turn once the pause has
-        lasted the early-end time, unless the user speaks again first."""
+        lasted the early-end time (then `on_end`), unless the user speaks again first (then
+        `on_resume`). False when that turn is no longer being listened to."""
         if correlation_id != self._interaction_id or not self._turns.active:
-            return
-        self._pending_end = (correlation_id, reason, on_end)
+            return False
+        self._drop_pending_end()
+        self._pending_end = PendingEnd(correlation_id, reason, on_end, on_resume)
         self._end_if_requested()
+        return True
+
+    def _drop_pending_end(self) -> None:
+        pending, self._pending_end = self._pending_end, None
+        if pending is not None:
+            pending.on_resume()
 
     def _end_if_requested(self) -> None:
-        if self._pending_end is None or self._core.quiet_samples < self._early_end:
+        pending = self._pending_end
+        if pending is None or self._core.quiet_samples < self._early_end:
             return
-        correlation_id, reason, on_end = self._pending_end
         self._pending_end = None
-        event = self._end_turn_now(correlation_id, reason)
+        event = self._end_turn_now(pending.correlation_id, pending.reason)
         if event is not None:
-            on_end(event)
+            pending.on_end(event)
+        else:
+            pending.on_resume()
 
     def _end_turn_now(self, correlation_id: str, reason: str) -> UtteranceCaptured | None:
         if correlation_id != self._interaction_id or not self._turns.active:
@@ -292,6 +320,7 @@ class ListeningStage:
     def _finish(self, outcome: TurnOutcome | None) -> None:
         if outcome is None:
             return
+        self._drop_pending_end()  # the turn ended another way (length limit, hang-over)
         now = self._clock.now()
         if outcome.captured:
             event = UtteranceCaptured(

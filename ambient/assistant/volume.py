@@ -22,8 +22,12 @@ class VolumeControl:
         """Amplitude factor for playback: level 10 plays as synthesised, 0 is silent."""
         return self.level / 10.0
 
+    @staticmethod
+    def clamped(level: int) -> int:
+        return min(10, max(0, level))
+
     def set(self, level: int) -> int:
-        self.level = min(10, max(0, level))
+        self.level = self.clamped(level)
         self._path.parent.mkdir(parents=True, exist_ok=True)
         partial = self._path.with_suffix(".partial")
         partial.write_text(json.dumps({"volume": self.level}), encoding="utf-8")

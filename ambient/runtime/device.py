@@ -46,7 +46,7 @@ from ambient.speech.playback import ReplyPlayer
 from ambient.speech.recognition import HybridRecognizer
 from ambient.speech.self_wake import PlaybackWakeDetector
 from ambient.speech.voice import DeviceVoice
-from ambient.speech.whisper_recognizer import WhisperRecognizer, whisper_model_dir
+from ambient.speech.whisper_recognizer import configured_whisper
 from ambient.vision.detection import HogFaceDetector
 from ambient.vision.face_stage import PresenceStage
 from ambient.vision.presence import PresencePipeline, PresenceSettings
@@ -170,15 +170,15 @@ class Device:
         templates = [t for skill in self.skills for phrases in skill.phrases.values() for t in phrases]
         stt = settings.stt
         commands = CommandRecognizer(templates)
-        whisper = WhisperRecognizer(
-            whisper_model_dir(store), stt.whisper_window_s, stt.threads, stt.whisper_min_confidence
-        )
+        whisper = configured_whisper(stt, store)
         sure = {"hybrid": stt.command_confidence, "commands": 0.0, "whisper": 2.0}[stt.recognizer]
         self.recognizer = HybridRecognizer(commands, whisper, sure, stt.command_agreement)
         self.timers = TimerStore(state_dir / "timers.sqlite")
         self.volume = VolumeControl(state_dir / "volume.json", settings.assistant.volume)
         self.reasoner = build_reasoner(settings.cloud, state_dir, self.clock, self._household_names)
-        self.voice = DeviceVoice(store, prefer=settings.assistant.voice)
+        self.voice = DeviceVoice(
+            store, prefer=settings.assistant.voice, threads=settings.assistant.voice_threads
+        )
         self.playback_wake = (
             PlaybackWakeDetector(build_wake_detector(settings.wakeword, store), self.clock)
             if settings.wakeword.engine != "none"
@@ -245,7 +245,7 @@ class Device:
         guard = self.playback_wake
         self.player = ReplyPlayer(
             devices.speaker,
-            self.voice.synthesize,
+            self.voice.clauses,
             self.clock,
             executors.speech_out,
             executors.speaker,

@@ -17,15 +17,13 @@ def build_recognizer(name: str, settings: Settings, store: ModelStore) -> Recogn
     from ambient.assistant.skills import default_skills
     from ambient.speech.command_recognizer import CommandRecognizer
     from ambient.speech.recognition import HybridRecognizer
-    from ambient.speech.whisper_recognizer import WhisperRecognizer, whisper_model_dir
+    from ambient.speech.whisper_recognizer import configured_whisper
 
     stt = settings.stt
     templates = [t for skill in default_skills() for phrases in skill.phrases.values() for t in phrases]
     if name == "commands":
         return CommandRecognizer(templates)
-    whisper = WhisperRecognizer(
-        whisper_model_dir(store), stt.whisper_window_s, stt.threads, stt.whisper_min_confidence
-    )
+    whisper = configured_whisper(stt, store)
     if name == "whisper":
         return whisper
     return HybridRecognizer(

@@ -32,6 +32,10 @@ def trim_quiet(samples: npt.NDArray[np.int16], below_peak_db: float = 35.0) -> n
     return samples[first:last]
 
 
+MIN_SAMPLES = 1_600
+"""Under 0.1 s of sound there is no word to find."""
+
+
 class CommandRecognizer:
     name = "commands"
 
@@ -61,10 +65,15 @@ class CommandRecognizer:
     def transcribe(self, samples: npt.NDArray[np.int16]) -> Transcript:
         started = time.perf_counter()
         samples = trim_quiet(samples)
+        if samples.size < MIN_SAMPLES:
+            # nothing to search (pocketsphinx fails on an empty buffer)
+            return Transcript("", self.name, 0.0, time.perf_counter() - started, complete=False)
         decoder = self._decoder
         decoder.start_utt()
-        decoder.process_raw(np.ascontiguousarray(samples, dtype=np.int16).tobytes(), full_utt=True)
-        decoder.end_utt()
+        try:
+            decoder.process_raw(np.ascontiguousarray(samples, dtype=np.int16).tobytes(), full_utt=True)
+        finally:
+            decoder.end_utt()  # a failed utterance must not leave the decoder unable to start the next
         hypothesis = decoder.hyp()
         seconds = time.perf_counter() - started
         if hypothesis is None or not hypothesis.hypstr:

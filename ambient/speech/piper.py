@@ -7,6 +7,7 @@ configuration (phoneme id map, inference scales) and runs them with onnxruntime.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -73,23 +74,35 @@ class PiperVoice:
         sentence_silence_s: float = 0.2,
     ) -> npt.NDArray[np.int16]:
         """Speech for `text` at 16 kHz; the scales vary speed (length) and expressiveness (noise)."""
-        pieces = []
+        pieces = list(self.clauses(text, length_scale, noise_scale, noise_w, sentence_silence_s))
+        if not pieces:
+            return np.zeros(0, dtype=np.int16)
+        return np.concatenate(pieces)
+
+    def clauses(
+        self,
+        text: str,
+        length_scale: float | None = None,
+        noise_scale: float | None = None,
+        noise_w: float | None = None,
+        sentence_silence_s: float = 0.2,
+    ) -> Iterator[npt.NDArray[np.int16]]:
+        """Speech for `text` clause by clause (espeak-ng's clauses: commas, colons, sentence
+        ends), each with its trailing silence: the first can play while the next is made."""
+        scales = np.array(
+            [
+                self.noise_scale if noise_scale is None else noise_scale,
+                self.length_scale if length_scale is None else length_scale,
+                self.noise_w if noise_w is None else noise_w,
+            ],
+            dtype=np.float32,
+        )
+        silence = np.zeros(int(sentence_silence_s * self.sample_rate), dtype=np.float32)
         for clause in espeak.phonemize(text, self.espeak_voice):
             ids = np.array([self.phoneme_ids(clause)], dtype=np.int64)
-            scales = np.array(
-                [
-                    self.noise_scale if noise_scale is None else noise_scale,
-                    self.length_scale if length_scale is None else length_scale,
-                    self.noise_w if noise_w is None else noise_w,
-                ],
-                dtype=np.float32,
-            )
             audio = self._session.run(
                 None,
                 {"input": ids, "input_lengths": np.array([ids.shape[1]], dtype=np.int64), "scales": scales},
             )[0]
-            pieces.append(np.asarray(audio, dtype=np.float32).reshape(-1))
-            pieces.append(np.zeros(int(sentence_silence_s * self.sample_rate), dtype=np.float32))
-        if not pieces:
-            return np.zeros(0, dtype=np.int16)
-        return to_int16(to_device_rate(np.concatenate(pieces), self.sample_rate, "piper"))
+            spoken = np.concatenate([np.asarray(audio, dtype=np.float32).reshape(-1), silence])
+            yield to_int16(to_device_rate(spoken, self.sample_rate, "piper"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
@@ -38,7 +38,7 @@ class ReplyPlayer:
     def __init__(
         self,
         speaker: Speaker | None,
-        synthesize: Callable[[str], npt.NDArray[np.int16]],
+        synthesize: Callable[[str], Iterable[npt.NDArray[np.int16]]],
         clock: Clock,
         synth_executor: Executor,
         speaker_executor: Executor,
@@ -66,18 +66,31 @@ class ReplyPlayer:
         self._interrupt.set()
 
     async def play(
-        self, sentences: AsyncIterator[str], on_first_sample: Callable[[float], None] | None = None
+        self,
+        sentences: AsyncIterator[str],
+        on_first_sample: Callable[[float], None] | None = None,
+        before_first_sample: Callable[[], Awaitable[None]] | None = None,
     ) -> PlaybackResult:
-        """Speak every sentence as it comes; returns what was said and whether it was cut short."""
+        """Speak every sentence as it comes; returns what was said and whether it was cut short.
+
+        `before_first_sample` is awaited once the first sentence is synthesised and before it
+        plays: synthesis goes ahead while a turn waits to be committed (see `ReplyTurn`).
+        """
         self._interrupt.clear()
         self._on_first_sample = on_first_sample
-        audio: asyncio.Queue[tuple[str, npt.NDArray[np.int16]] | None] = asyncio.Queue(maxsize=2)
+        # (sentence, a piece of its audio), then (sentence, None) once all of it is queued
+        audio: asyncio.Queue[tuple[str, npt.NDArray[np.int16] | None] | None] = asyncio.Queue(maxsize=2)
         loop = asyncio.get_running_loop()
 
         async def synthesise_all() -> None:
             async for sentence in sentences:
-                samples = await loop.run_in_executor(self._synth_executor, self._synthesize, sentence)
-                await audio.put((sentence, samples))
+                pieces = await loop.run_in_executor(self._synth_executor, self._pieces_of, sentence)
+                while True:
+                    samples = await loop.run_in_executor(self._synth_executor, next, pieces, None)
+                    if samples is None:
+                        break
+                    await audio.put((sentence, samples))
+                await audio.put((sentence, None))
             await audio.put(None)
 
         producer = asyncio.create_task(synthesise_all())
@@ -98,10 +111,16 @@ class ReplyPlayer:
                 if item is None:
                     break
                 sentence, samples = item
-                if not await self._play_samples(samples, result):
+                if samples is None:
                     result.spoken.append(sentence)
+                    continue
+                if before_first_sample is not None:
+                    if not await self._unless_interrupted(before_first_sample()):
+                        break
+                    before_first_sample = None
+                if not await self._play_samples(samples, result):
+                    result.spoken.append(sentence)  # cut part-way: it was (partly) said
                     break
-                result.spoken.append(sentence)
         finally:
             self.playing = False
             producer.cancel()
@@ -117,6 +136,21 @@ class ReplyPlayer:
         if producer.done() and not producer.cancelled():
             result.error = producer.exception()
         return result
+
+    def _pieces_of(self, sentence: str) -> Iterator[npt.NDArray[np.int16]]:
+        return iter(self._synthesize(sentence))
+
+    async def _unless_interrupted(self, waiting: Awaitable[None]) -> bool:
+        """Await `waiting`; False (and it cancelled) if an interruption comes first."""
+        task = asyncio.ensure_future(waiting)
+        stop = asyncio.create_task(self._interrupt.wait())
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if task.done():
+            task.result()
+            return True
+        task.cancel()
+        return False
 
     async def _play_samples(self, samples: npt.NDArray[np.int16], result: PlaybackResult) -> bool:
         """Play one sentence; False when interrupted part-way."""

@@ -6,7 +6,13 @@ import re
 from collections.abc import AsyncIterator
 
 _END = re.compile(r"(?<=[.!?;:])[\"')\]]*\s+(?=\S)")
+_CLOSED = re.compile(r"[.!?][\"')\]]*$")
 _ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "e.g.", "i.e.", "etc.", "vs.", "no.")
+
+
+def _not_an_end(candidate: str) -> bool:
+    """ "Dr. Smith", "3.5": a full stop that does not end the sentence."""
+    return candidate.lower().endswith(_ABBREVIATIONS) or re.search(r"\d\.$", candidate) is not None
 
 
 def split_ready(buffer: str) -> tuple[list[str], str]:
@@ -15,8 +21,8 @@ def split_ready(buffer: str) -> tuple[list[str], str]:
     start = 0
     for found in _END.finditer(buffer):
         candidate = buffer[start : found.start()].strip()
-        if candidate.lower().endswith(_ABBREVIATIONS) or re.search(r"\d\.$", candidate):
-            continue  # "Dr. Smith", "3.5": not an end
+        if _not_an_end(candidate):
+            continue
         if candidate:
             sentences.append(candidate)
         start = found.end()
@@ -24,10 +30,20 @@ def split_ready(buffer: str) -> tuple[list[str], str]:
 
 
 async def sentences_of(pieces: AsyncIterator[str]) -> AsyncIterator[str]:
+    """Each sentence as soon as its last piece arrives.
+
+    Streaming APIs send text in word-sized pieces with the space in front ("away.", " It"), so a
+    piece that closes a sentence is taken as its end at once rather than after the next piece
+    shows the space: one piece sooner (33 ms at 30 pieces a second) on the reply's critical path.
+    """
     buffer = ""
     async for piece in pieces:
         buffer += piece
         ready, buffer = split_ready(buffer)
+        closed = buffer.strip()
+        if _CLOSED.search(closed) and not _not_an_end(closed):
+            ready.append(closed)
+            buffer = ""
         for sentence in ready:
             yield sentence
     if buffer.strip():

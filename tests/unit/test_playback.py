@@ -41,7 +41,7 @@ def test_interrupt_with_a_full_synthesis_queue_returns() -> None:
     speaker = CountingSpeaker()
     executor = ThreadPoolExecutor(max_workers=1)
     # two seconds of audio per sentence, made at once: the queue fills while the first plays
-    player = ReplyPlayer(speaker, lambda text: np.full(32_000, 1000, dtype=np.int16), MonotonicClock(),
+    player = ReplyPlayer(speaker, lambda text: [np.full(32_000, 1000, dtype=np.int16)], MonotonicClock(),
                          executor, executor)  # fmt: skip
 
     async def scenario() -> tuple[bool, int]:
@@ -66,7 +66,7 @@ def test_a_failing_sentence_stream_ends_playback_with_its_error() -> None:
 
     speaker = CountingSpeaker()
     executor = ThreadPoolExecutor(max_workers=1)
-    player = ReplyPlayer(speaker, lambda text: np.zeros(1_600, dtype=np.int16), MonotonicClock(),
+    player = ReplyPlayer(speaker, lambda text: [np.zeros(1_600, dtype=np.int16)], MonotonicClock(),
                          executor, executor)  # fmt: skip
     result = asyncio.run(asyncio.wait_for(player.play(failing()), timeout=10))
     executor.shutdown()

@@ -58,9 +58,28 @@ def _context(tmp_path: Path, presence: ContextStore, now: list[float]) -> SkillC
 
 
 def _reply(text: str, context: SkillContext) -> str:
+    """The reply, committed (its effect applied), as a turn that ends does."""
     intent = MATCHER.match(text)
     assert intent is not None
-    return {s.name: s for s in SKILLS}[intent.skill].handle(intent, context).text
+    reply = {s.name: s for s in SKILLS}[intent.skill].handle(intent, context)
+    reply.apply()
+    return reply.text
+
+
+@pytest.mark.parametrize(
+    "text", ["set a timer for 5 minutes", "cancel the timer", "set the volume to 3", "mute"]
+)
+def test_a_prepared_reply_changes_nothing_until_applied(tmp_path: Path, text: str) -> None:
+    """A reply prepared during a pause the user then talks through must leave no trace."""
+    context = _context(tmp_path, ContextStore(), [1_000.0])
+    _reply("set a timer for 1 minute", context)
+    before = ([t.label for t in context.timers.active()], context.volume.level)
+    intent = MATCHER.match(text)
+    assert intent is not None
+    reply = {s.name: s for s in SKILLS}[intent.skill].handle(intent, context)
+    assert ([t.label for t in context.timers.active()], context.volume.level) == before
+    reply.apply()
+    assert ([t.label for t in context.timers.active()], context.volume.level) != before
 
 
 def test_timers_survive_a_restart(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""What every skill is: a name, its phrases per intent, and a handler that returns a reply."""
+"""What every skill is: a name, its phrases per intent, and a handler that returns a reply and,
+separately, the change it makes."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ class Reply:
     text: str
     action: str | None = None
     """Something the turn manager does besides speaking: "stop", "repeat", "privacy_on", "privacy_off"."""
+    effect: Callable[[], object] | None = None
+    """The change the request makes (a timer set, the volume changed), applied only when the turn
+    is committed: a reply may be prepared during a pause the user then talks on through, and
+    nothing may have changed then. A handler itself must change nothing."""
+
+    def apply(self) -> None:
+        if self.effect is not None:
+            self.effect()
 
 
 @dataclass
@@ -38,4 +47,5 @@ class Skill:
     phrases: ClassVar[dict[str, tuple[str, ...]]]
 
     def handle(self, intent: Intent, context: SkillContext) -> Reply:
+        """The reply to `intent`; any change goes in `Reply.effect`, not done here."""
         raise NotImplementedError

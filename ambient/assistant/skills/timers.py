@@ -45,13 +45,18 @@ class TimerSkill(Skill):
             count = NUMBERS.get(intent.slots.get("number", ""), 1)  # "a minute" -> 1
             unit = intent.slots.get("unit", "minutes").rstrip("s")
             seconds = count * _UNIT_SECONDS[unit]
-            timer = context.timers.add(seconds, spoken_duration(seconds), context.wall_clock())
-            return Reply(f"Timer set for {timer.label}.")
+            label = spoken_duration(seconds)
+            # the timer runs from when the turn is committed, a fraction of a second from now
+            return Reply(
+                f"Timer set for {label}.",
+                effect=lambda: context.timers.add(seconds, label, context.wall_clock()),
+            )
         if intent.name == "cancel":
-            cancelled = context.timers.cancel_all()
-            if cancelled == 0:
+            running = len(context.timers.active())
+            if running == 0:
                 return Reply("There are no timers to cancel.")
-            return Reply("Timer cancelled." if cancelled == 1 else f"{cancelled} timers cancelled.")
+            text = "Timer cancelled." if running == 1 else f"{running} timers cancelled."
+            return Reply(text, effect=context.timers.cancel_all)
         timers = context.timers.active()
         if not timers:
             return Reply("There are no timers running.")

@@ -21,12 +21,12 @@ class VolumeSkill(Skill):
     def handle(self, intent: Intent, context: SkillContext) -> Reply:
         volume = context.volume
         if intent.name == "up":
-            level = volume.set(volume.level + 2)
+            level = volume.clamped(volume.level + 2)
         elif intent.name == "down":
-            level = volume.set(volume.level - 2)
+            level = volume.clamped(volume.level - 2)
         elif intent.name == "mute":
-            volume.set(0)
-            return Reply("")  # nothing to hear: it is muted
+            return Reply("", effect=lambda: volume.set(0))  # nothing to hear: it is muted
         else:
-            level = volume.set(NUMBERS.get(intent.slots.get("level", ""), volume.level))
-        return Reply(f"Volume {level}.")
+            level = volume.clamped(NUMBERS.get(intent.slots.get("level", ""), volume.level))
+        # set before the reply is spoken, so the reply itself is heard at the new volume
+        return Reply(f"Volume {level}.", effect=lambda: volume.set(level))
