@@ -100,8 +100,8 @@ def turn_latencies(history: list[Event], t0: float, segments: Segments, commands
                 "end of turn": captured.t - spoken_at,
                 "VAD lag": vad_end_at - spoken_at,
                 "pause": captured.t - vad_end_at,
-                "speech to text": transcribed.t - captured.t,
-                "reply to first sample": started[0].t - transcribed.t,
+                "recognition": transcribed.seconds,  # type: ignore[attr-defined]
+                "end of turn to first sample": started[0].t - captured.t,
                 "early": captured.reason != "end of turn",  # type: ignore[attr-defined]
                 "route": first("IntentRecognized").route,  # type: ignore[attr-defined]
             }
@@ -167,7 +167,7 @@ def main() -> None:
               f"   min {arr.min():5.0f}  max {arr.max():5.0f}")  # fmt: skip
         parts = ", ".join(
             f"{stage} {np.median([float(t[stage]) for t in turns]) * 1000:.0f} ms"
-            for stage in ("end of turn", "VAD lag", "pause", "speech to text", "reply to first sample")
+            for stage in ("end of turn", "VAD lag", "pause", "recognition", "end of turn to first sample")
         )
         early = sum(bool(t["early"]) for t in turns)
         cut = sum(float(t["end of turn"]) < 0 for t in turns)

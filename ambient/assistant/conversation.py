@@ -150,6 +150,7 @@ class ConversationStage:
         turn = ReplyTurn(cid, self._publish, committed=False)
 
         def resumed() -> None:
+            log.info("dropped the reply prepared in a pause: the user went on (%s)", cid)
             turn.drop()
             if self._reply_turn is turn and self._turn is not None and not self._turn.done():
                 self._turn.cancel()

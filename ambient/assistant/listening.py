@@ -191,7 +191,7 @@ class ListeningStage:
         and the pause lasts the whole early-end time.
         """
         quiet = self._core.quiet_samples
-        if quiet < self._early_end // 4 or self._early_end <= 0:
+        if quiet < self._early_end // 8 or self._early_end <= 0:
             self._offered_pause = False
             self._drop_pending_end()  # speech resumed: whatever was heard was not the end
             return
