@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -65,16 +66,9 @@ class PiperVoice:
         ids.extend(self._ids[_EOS])
         return ids
 
-    def synthesize(
-        self,
-        text: str,
-        length_scale: float | None = None,
-        noise_scale: float | None = None,
-        noise_w: float | None = None,
-        sentence_silence_s: float = 0.2,
-    ) -> npt.NDArray[np.int16]:
-        """Speech for `text` at 16 kHz; the scales vary speed (length) and expressiveness (noise)."""
-        pieces = list(self.clauses(text, length_scale, noise_scale, noise_w, sentence_silence_s))
+    def synthesize(self, text: str, **options: Any) -> npt.NDArray[np.int16]:
+        """Speech for `text` at 16 kHz, all at once; `options` as `clauses` takes them."""
+        pieces = list(self.clauses(text, **options))
         if not pieces:
             return np.zeros(0, dtype=np.int16)
         return np.concatenate(pieces)
@@ -87,8 +81,9 @@ class PiperVoice:
         noise_w: float | None = None,
         sentence_silence_s: float = 0.2,
     ) -> Iterator[npt.NDArray[np.int16]]:
-        """Speech for `text` clause by clause (espeak-ng's clauses: commas, colons, sentence
-        ends), each with its trailing silence: the first can play while the next is made."""
+        """Speech for `text` at 16 kHz, clause by clause (espeak-ng's clauses: commas, colons,
+        sentence ends), each with its trailing silence: the first can play while the next is
+        made. The scales vary speed (length) and expressiveness (noise)."""
         scales = np.array(
             [
                 self.noise_scale if noise_scale is None else noise_scale,

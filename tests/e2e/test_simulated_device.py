@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from pathlib import Path
+from typing import Any
 
 from ambient.audio.ring import SAMPLE_RATE
 from ambient.devices.file_backends import WavFileMicrophone
@@ -153,19 +154,20 @@ def test_wake_word_starts_an_interaction_that_captures_the_command(
     assert not any(isinstance(e, TurnAbandoned) for e in history)
 
 
-def test_presence_events_from_real_video(data_dir: Path, tmp_path: Path, model_store: ModelStore) -> None:
-    """short_hamilton_clip: Lin-Manuel Miranda (enrolled) on stage, then in close-up; the audience
-    at the end are strangers. Alex Lacamoire (enrolled) never shows a detectable frontal face."""
+def video_device(
+    data_dir: Path, tmp_path: Path, model_store: ModelStore, clip: str
+) -> tuple[dict[str, Any], Device]:
+    """The simulated device watching one shared clip frame by frame, with the clip's enrolment
+    photos in an encrypted gallery; the clip's JSON comes back with it."""
     import json
 
-    from ambient.events import FaceIdentified, FacesDetected, PersonArrived, UnknownPersonSeen
     from ambient.vision.encoding import ENCODER_ID
     from ambient.vision.enrolment import QualitySettings, encode_photos
     from ambient.vision.gallery import Gallery
     from ambient.vision.setup import enrolment_detector, face_encoder
 
     video = data_dir / "video"
-    meta = json.loads((video / "short_hamilton_clip.json").read_text())
+    meta: dict[str, Any] = json.loads((video / f"{clip}.json").read_text())
     gallery = Gallery(tmp_path / "gallery.sqlite", tmp_path / "gallery.key", environ={})
     encoder = face_encoder(model_store)
     for name, photos in meta["enroll"].items():
@@ -179,13 +181,21 @@ def test_presence_events_from_real_video(data_dir: Path, tmp_path: Path, model_s
         data_dir,
         tmp_path,
         "microphone.files=speech/pocketsphinx__goforward.flac",
-        "camera.file=video/short_hamilton_clip.mp4",
+        f"camera.file=video/{clip}.mp4",
         "camera.realtime=false",  # every frame, in order, on the video's own time line: repeatable
         "microphone.realtime=false",
         f"vision.gallery={tmp_path / 'gallery.sqlite'}",
         f"vision.gallery_key={tmp_path / 'gallery.key'}",
     )
-    device = Device(settings, bus=EventBus(), simulate=True, models=model_store)
+    return meta, Device(settings, bus=EventBus(), simulate=True, models=model_store)
+
+
+def test_presence_events_from_real_video(data_dir: Path, tmp_path: Path, model_store: ModelStore) -> None:
+    """short_hamilton_clip: Lin-Manuel Miranda (enrolled) on stage, then in close-up; the audience
+    at the end are strangers. Alex Lacamoire (enrolled) never shows a detectable frontal face."""
+    from ambient.events import FaceIdentified, FacesDetected, PersonArrived, UnknownPersonSeen
+
+    _, device = video_device(data_dir, tmp_path, model_store, "short_hamilton_clip")
     history = run_device(device)
 
     decisions = [e for e in history if isinstance(e, FaceIdentified)]
@@ -215,36 +225,11 @@ def test_presence_events_from_real_video(data_dir: Path, tmp_path: Path, model_s
 def test_presence_through_a_dinner_scene(data_dir: Path, tmp_path: Path, model_store: ModelStore) -> None:
     """fresh_off_the_boat_clip, all 82 s: six enrolled characters (one photo each) come and go,
     up to three at once, in close-ups and wide shots; there is no stranger at the table."""
-    import json
-
     from ambient.events import FaceIdentified, FacesDetected, PersonArrived, PersonLeft
     from ambient.testing.media import visible_people
-    from ambient.vision.encoding import ENCODER_ID
-    from ambient.vision.enrolment import QualitySettings, encode_photos
-    from ambient.vision.gallery import Gallery
-    from ambient.vision.setup import enrolment_detector, face_encoder
 
-    video = data_dir / "video"
-    meta = json.loads((video / "fresh_off_the_boat_clip.json").read_text())
-    gallery = Gallery(tmp_path / "gallery.sqlite", tmp_path / "gallery.key", environ={})
-    encoder = face_encoder(model_store)
-    for name, photos in meta["enroll"].items():
-        gallery.add(
-            name,
-            encode_photos([video / p for p in photos], enrolment_detector(), encoder, QualitySettings()),
-            ENCODER_ID,
-        )
-    gallery.close()
-    settings = simulated_settings(
-        data_dir, tmp_path,
-        "microphone.files=speech/pocketsphinx__goforward.flac",
-        "camera.file=video/fresh_off_the_boat_clip.mp4",
-        "camera.realtime=false",
-        "microphone.realtime=false",
-        f"vision.gallery={tmp_path / 'gallery.sqlite'}",
-        f"vision.gallery_key={tmp_path / 'gallery.key'}",
-    )  # fmt: skip
-    history = run_device(Device(settings, bus=EventBus(), simulate=True, models=model_store))
+    meta, device = video_device(data_dir, tmp_path, model_store, "fresh_off_the_boat_clip")
+    history = run_device(device)
 
     # the file camera stamps frame i at start + i / fps: any FacesDetected gives the start
     seen = next(e for e in history if isinstance(e, FacesDetected))
