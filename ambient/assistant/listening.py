@@ -53,6 +53,10 @@ class UtteranceSink(Protocol):
     def segment(self, event: SpeechEnded, samples: npt.NDArray[np.int16]) -> None:
         """A short stretch of speech outside any turn (a "stop" while the device talks)."""
 
+    def short_pause(self, samples: npt.NDArray[np.int16]) -> None:
+        """A pause in short speech outside any turn, before the VAD has ended it: a "stop" can be
+        acted on now rather than after the hang-over."""
+
 
 class SelfWakeCheck(Protocol):
     def suppress(self, now: float) -> bool:
@@ -143,6 +147,7 @@ class ListeningStage:
         self._self_wake = self_wake
         self._early_end = early_end_samples
         self._offered_pause = False
+        self._offered_short_pause = False
         self._pending_end: PendingEnd | None = None
         self._core = core
         self._turns = turns
@@ -182,6 +187,8 @@ class ListeningStage:
             if self._turns.active:
                 self._finish(self._turns.on_audio(self._core.speech.ring.samples_written))
                 self._offer_pause()
+            else:
+                self._offer_short_pause()
 
     def _offer_pause(self) -> None:
         """Once per pause inside a turn, hand what was said so far to the sink to try early.
@@ -204,6 +211,26 @@ class ListeningStage:
         self._offered_pause = True
         now_sample = self._core.recorder.samples_written
         self._sink.pause(self._interaction_id, self._command_audio(begin, now_sample))
+
+    def _offer_short_pause(self) -> None:
+        """Once per pause in short speech outside a turn, hand it to the sink (see `short_pause`)."""
+        quiet = self._core.quiet_samples
+        if quiet < self._early_end // 8 or self._early_end <= 0 or self._segment_start is None:
+            self._offered_short_pause = False
+            return
+        spoken_to = self._core.recorder.samples_written - quiet
+        if (
+            self._offered_short_pause
+            or self._sink is None
+            or spoken_to - self._segment_start > SHORT_SEGMENT_SAMPLES
+        ):
+            return
+        self._offered_short_pause = True
+        self._sink.short_pause(self._segment_audio(self._segment_start, self._core.recorder.samples_written))
+
+    def _segment_audio(self, start: int, end: int) -> npt.NDArray[np.int16]:
+        """Speech outside a turn, with what came just before the VAD's start (a soft "s")."""
+        return self._core.recorder.copy(start - PREROLL_SAMPLES, end)  # copy() clamps the start
 
     def _command_audio(self, start: int, end: int) -> npt.NDArray[np.int16]:
         # The VAD's end is the last window it was sure of: soft word endings ("on", "-s") trail
@@ -294,9 +321,7 @@ class ListeningStage:
                     start_sample=boundary.start_sample,
                     end_sample=boundary.end_sample,
                 )
-                self._sink.segment(
-                    ended, self._core.recorder.copy(boundary.start_sample, boundary.end_sample)
-                )
+                self._sink.segment(ended, self._segment_audio(boundary.start_sample, boundary.end_sample))
 
     def _wake(self, hit: WakeWordHit) -> None:
         if self._self_wake is not None and self._self_wake.suppress(self._clock.now()):

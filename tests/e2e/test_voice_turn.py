@@ -177,6 +177,28 @@ def test_wake_word_during_reply_cancels_it(
     assert outcomes[0] == "cancelled"
 
 
+def test_stop_during_reply_cancels_it_before_the_hang_over(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Stop" said while the device talks (no wake word) cuts the reply; it is acted on in the
+    pause after the word, so the reply ends before the VAD would have ended that speech."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-not-a-real-key")
+    question = spoken_command("tell me a story about dragons", tmp_path / "question.wav")
+    stop = spoken_command("stop", tmp_path / "stop.wav")
+    long_story = " ".join(f"Sentence number {n} of a long story about a dragon." for n in range(1, 30))
+    files = [data_dir / WAKE, question, _silence(tmp_path / "pause.wav", 2.0), stop]
+    with FakeCloud(CloudScript(reply=long_story, tokens_per_s=8)) as cloud:
+        history = _run(data_dir, tmp_path, files, "cloud.provider=anthropic",
+                       f"cloud.base_url={cloud.base_url}", seconds=25)  # fmt: skip
+    cid = _first(history, "WakeWordDetected").correlation_id
+    finished = [e for e in history if e.type == "ReplyFinished" and e.correlation_id == cid]
+    assert len(finished) == 1 and finished[0].interrupted  # type: ignore[attr-defined]
+    assert finished[0].reason == "stop"  # type: ignore[attr-defined]
+    # ordering, not speed: the reply was cut before the VAD closed the "stop" segment
+    stop_ended = [e for e in history if e.type == "SpeechEnded" and e.t > _first(history, "ReplyStarted").t]
+    assert stop_ended and finished[0].t < stop_ended[-1].t
+
+
 def test_device_never_wakes_on_its_own_voice(
     data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
