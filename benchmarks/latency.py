@@ -196,7 +196,8 @@ def main() -> None:
     woken = [(d, s) for why, d, s in stops if why == "wake word" and d is not None]
     detected = np.array([d for d, _ in woken]) * 1000
     said = np.array([s for _, s in woken]) * 1000
-    print(f"barge-in, {len(woken)} of {BARGE_INS} replies interrupted by the wake word: reply stopped "
+    print(f"barge-in, {len(woken)} replies interrupted by the wake word ({BARGE_INS} by design; a missed "
+          f"\"stop\" leaves its reply to the next wake word): reply stopped "
           f"(playback, synthesis, cloud stream) {np.median(detected):.0f} ms"
           f" (max {detected.max():.0f}) after "
           f"the detection, {np.median(said):.0f} ms (max {said.max():.0f}) after the word was said; "
