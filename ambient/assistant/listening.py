@@ -148,6 +148,8 @@ class ListeningStage:
         self._early_end = early_end_samples
         self._offered_pause = False
         self._offered_short_pause = False
+        self._segment_in_turn = False
+        """The open speech segment was (partly) a turn's command: not a barge-in candidate."""
         self._pending_end: PendingEnd | None = None
         self._core = core
         self._turns = turns
@@ -218,6 +220,8 @@ class ListeningStage:
         if quiet < self._early_end // 8 or self._early_end <= 0 or self._segment_start is None:
             self._offered_short_pause = False
             return
+        if self._segment_in_turn:
+            return
         spoken_to = self._core.recorder.samples_written - quiet
         if (
             self._offered_short_pause
@@ -279,6 +283,8 @@ class ListeningStage:
             return None
         end = self._core.recorder.samples_written - self._core.quiet_samples
         self._turns.cancel()
+        # the speech still going on is the command's own tail, never a "stop" to a reply
+        self._segment_in_turn = True
         event = UtteranceCaptured(
             t=self._clock.now(),
             correlation_id=correlation_id,
@@ -296,6 +302,7 @@ class ListeningStage:
             if boundary.end_sample is None:
                 self._segment_id = self._interaction_id or new_correlation_id()
                 self._segment_start = boundary.start_sample
+                self._segment_in_turn = self._turns.active
                 self._bus.publish(
                     SpeechStarted(t=now, correlation_id=self._segment_id, start_sample=boundary.start_sample)
                 )
@@ -311,7 +318,8 @@ class ListeningStage:
                 )
             )
             self._segment_id = self._segment_start = None
-            was_turn = self._turns.active
+            was_turn = self._turns.active or self._segment_in_turn
+            self._segment_in_turn = False
             self._finish(self._turns.on_speech_end(boundary.start_sample, boundary.end_sample))
             length = boundary.end_sample - boundary.start_sample
             if not was_turn and self._sink is not None and length <= SHORT_SEGMENT_SAMPLES:
