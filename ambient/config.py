@@ -117,7 +117,7 @@ class SttSettings:
     early_end_ms: float = field(default=240.0, metadata=_range(0.0, 2000.0))
     """A pause this long ends a turn early when what was said is already complete (a skill phrase,
     or a sentence Whisper closed with ".", "?" or "!"); recognition, and the reply's preparation,
-    start a quarter of the way into it. Longer
+    start an eighth of the way into it (30 ms of 240). Longer
     pauses wait out the VAD hang-over (vad.hangover_ms). 0 turns this off."""
 
 

@@ -69,7 +69,6 @@ SHORT_SEGMENT_SAMPLES = 2 * 16_000
 PREROLL_SAMPLES = 4_000
 """Audio kept before the VAD's start and after its end for the recognisers: the VAD is late on
 soft onsets ("wh") and early on soft endings."""
-"""Speech outside a turn longer than this is not a one-word "stop"."""
 
 
 @dataclass(frozen=True)
@@ -195,9 +194,9 @@ class ListeningStage:
     def _offer_pause(self) -> None:
         """Once per pause inside a turn, hand what was said so far to the sink to try early.
 
-        The offer comes a quarter of the way into the early-end pause, so recognition and the
-        reply's preparation overlap the rest of the wait; the turn ends only if the sink asks
-        and the pause lasts the whole early-end time.
+        The offer comes an eighth of the way into the early-end pause (30 ms of 240), so
+        recognition and the reply's preparation overlap the rest of the wait; the turn ends only
+        if the sink asks and the pause lasts the whole early-end time.
         """
         quiet = self._core.quiet_samples
         if quiet < self._early_end // 8 or self._early_end <= 0:
