@@ -114,15 +114,32 @@ def _wakeword_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
     evaluate.add_argument("--positives", type=Path, required=True, help="folder of wake-word recordings")
     evaluate.add_argument("--background", type=Path, required=True, help="folder of background audio")
     evaluate.add_argument("--snr-db", type=float, default=10.0, help="noise mixed into each positive")
-    evaluate.add_argument("--threshold", type=float, default=0.5)
-    evaluate.add_argument("--patience", type=int, default=1, help="k: scores above threshold needed ...")
-    evaluate.add_argument("--window", type=int, default=1, help="... among the last n chunks")
+    # The trigger policy defaults to the configured one ([wakeword]): the device you run is measured.
+    evaluate.add_argument("--threshold", type=float, help="default: the word's configured threshold")
+    evaluate.add_argument("--patience", type=int, help="k: scores above threshold needed ... (configured)")
+    evaluate.add_argument("--window", type=int, help="... among the last n chunks (configured)")
+    evaluate.add_argument("--refractory-s", type=float, help="default: wakeword.refractory_s")
     evaluate.add_argument(
         "--background-start", type=float, default=0.0,
         help="use each background file from this fraction on (0.6: the part training left out)",
     )  # fmt: skip
     evaluate.add_argument("--plot", type=Path, help="DET curve PNG (default: <model>-det.png)")
     evaluate.add_argument("--json", action="store_true", help="print the result as JSON")
+    _settings_arguments(evaluate)
+
+    adapt = actions.add_parser("adapt", help='retune heads on the false wakes marked "that wasn\'t for you"')
+    adapt.add_argument(
+        "--model", action="append", default=[], help="a head name (default: every configured one)"
+    )
+    adapt.add_argument("--reset", action="store_true", help="go back to the shipped head (marks are kept)")
+    _settings_arguments(adapt)
+
+    anchors = actions.add_parser(
+        "anchors", help="make a shipped head's adaptation anchors from its recordings"
+    )
+    anchors.add_argument("phrase", help="the head's name, e.g. computer")
+    anchors.add_argument("--data", type=Path, help="the shared media folder (default: runtime.data_dir)")
+    anchors.add_argument("--seed", type=int, default=1234)
 
 
 def _faces_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -187,12 +204,15 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _wakeword(args: argparse.Namespace) -> int:
-    from ambient.wakeword.cli_commands import evaluate_command, train_command
+    from ambient.wakeword.cli_commands import adapt_command, anchors_command, evaluate_command, train_command
 
-    settings = load_settings().settings
     if args.wakeword_command == "train":
-        return train_command(args, settings)
-    return evaluate_command(args)
+        return train_command(args, load_settings().settings)
+    if args.wakeword_command == "anchors":
+        return anchors_command(args, load_settings().settings)
+    if args.wakeword_command == "adapt":
+        return adapt_command(args, _load(args).settings)
+    return evaluate_command(args, _load(args).settings)
 
 
 def _load(args: argparse.Namespace, extra: Sequence[str] = ()) -> LoadedSettings:

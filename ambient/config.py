@@ -132,6 +132,14 @@ class AssistantSettings:
     volume: int = field(default=7, metadata=_range(0, 10))
     """Starting volume, 0-10, when none was saved."""
 
+    def state_path(self) -> Path:
+        """`state_dir`, or the per-user data directory's `state` folder when it is empty."""
+        if self.state_dir:
+            return Path(self.state_dir)
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("ambient")) / "state"
+
 
 @dataclass(frozen=True)
 class CloudSettings:

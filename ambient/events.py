@@ -217,6 +217,14 @@ class TurnAbandoned(Event):
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class FalseWakeMarked(Event):
+    """The household said the wake of this interaction was not meant for the device ("that wasn't
+    for you"): its features become a local hard negative."""
+
+    reason: str
+
+
 # --- the voice turn ---------------------------------------------------------------------------
 
 

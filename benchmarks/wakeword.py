@@ -28,6 +28,7 @@ from ambient.wakeword.corpus import audio_files, background_pool
 from ambient.wakeword.detectors import build_wake_detector
 from ambient.wakeword.evaluation import (
     CHUNK_S,
+    BackgroundStream,
     EvalResult,
     EvalSettings,
     background_scores,
@@ -64,13 +65,18 @@ class PocketsphinxScorer:
         return 0.0
 
 
-def held_out_part(streams: list[npt.NDArray[np.float32]]) -> tuple[list[npt.NDArray[np.float32]], float]:
-    parts = [s[int(s.size * HELD_OUT_FROM) :] for s in streams]
-    return parts, sum(p.size for p in parts) * CHUNK_S / 3600
+def held_out_part(streams: list[BackgroundStream]) -> tuple[list[BackgroundStream], float]:
+    parts = []
+    for stream in streams:
+        skip = int(stream.scores.size * HELD_OUT_FROM)
+        parts.append(
+            BackgroundStream(stream.file, stream.first_chunk_s + skip * CHUNK_S, stream.scores[skip:])
+        )
+    return parts, sum(p.scores.size for p in parts) * CHUNK_S / 3600
 
 
-def fa_per_hour(streams: list[npt.NDArray[np.float32]], hours: float, threshold: float) -> float:
-    return sum(count_triggers(s, threshold, round(2.0 / CHUNK_S)) for s in streams) / hours
+def fa_per_hour(streams: list[BackgroundStream], hours: float, threshold: float) -> float:
+    return sum(count_triggers(s.scores, threshold, round(2.0 / CHUNK_S)) for s in streams) / hours
 
 
 def cpu_per_chunk(

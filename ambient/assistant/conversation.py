@@ -27,6 +27,7 @@ from ambient.events import (
     CloudFailed,
     CloudRequested,
     Event,
+    FalseWakeMarked,
     IntentRecognized,
     ReplyFinished,
     ReplyStarted,
@@ -229,6 +230,11 @@ class ConversationStage:
             reply.apply()
             if reply.action in ("privacy_on", "privacy_off") and self._on_privacy is not None:
                 self._on_privacy(reply.action == "privacy_on")
+            if reply.action == "false_wake":
+                # the wake that opened this turn was not meant for the device
+                turn.publish(
+                    FalseWakeMarked(t=self._clock.now(), correlation_id=turn.correlation_id, reason="voice")
+                )
 
         if text:
             await self._say(turn, _one(text), "local", on_commit=commit)

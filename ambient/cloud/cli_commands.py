@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from ambient.config import Settings
 from ambient.errors import AmbientError
@@ -12,12 +11,11 @@ from ambient.errors import AmbientError
 
 def audit_command(args: argparse.Namespace, settings: Settings) -> int:
     """Every payload that left (or was about to leave) the device, oldest first."""
-    import platformdirs
 
     from ambient.cloud.ledger import AuditLedger
     from ambient.cloud.reasoner import ledger_path
 
-    state_dir = Path(settings.assistant.state_dir or Path(platformdirs.user_data_dir("ambient")) / "state")
+    state_dir = settings.assistant.state_path()
     path = ledger_path(state_dir)
     if not path.is_file():
         raise AmbientError(f"no audit ledger at {path}: nothing has been sent to the cloud yet")

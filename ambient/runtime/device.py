@@ -52,6 +52,13 @@ from ambient.vision.face_stage import PresenceStage
 from ambient.vision.presence import PresencePipeline, PresenceSettings
 from ambient.vision.setup import face_encoder, matcher_for, open_gallery
 from ambient.wakeword.detectors import build_wake_detector
+from ambient.wakeword.engine import WakeWordEngine
+from ambient.wakeword.false_wakes import (
+    FALSE_WAKES_FILE,
+    FalseWakeRecorder,
+    HardNegativeStore,
+    adapted_heads_dir,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +126,9 @@ class Device:
         # Loading the model and opening the devices here, before anything runs, turns a missing
         # file into a one-line error at start-up instead of a degraded stage later.
         self.speech = SpeechActivity(store.path("silero_vad"), segmenter_settings(settings))
-        self.wake = build_wake_detector(settings.wakeword, store)
+        self.state_dir = settings.assistant.state_path()
+        # heads retuned by `ambient wakeword adapt` on this household's marked false wakes win
+        self.wake = build_wake_detector(settings.wakeword, store, adapted_heads_dir(self.state_dir))
         self.context = ContextStore()
         self.presence: PresencePipeline | None = None
         self.privacy_on = False
@@ -160,12 +169,7 @@ class Device:
     def _build_voice_turn(self, store: ModelStore) -> None:
         """Speech to text, skills, the cloud and the device's voice, all loaded before the run."""
         settings = self.settings
-        import platformdirs
-
-        state_dir = Path(
-            settings.assistant.state_dir or Path(platformdirs.user_data_dir("ambient")) / "state"
-        )
-        self.state_dir = state_dir
+        state_dir = self.state_dir
         self.skills = default_skills()
         templates = [t for skill in self.skills for phrases in skill.phrases.values() for t in phrases]
         stt = settings.stt
@@ -281,6 +285,16 @@ class Device:
         )
         self.listening = listening
         self.conversation.request_early_end = listening.request_early_end
+        if isinstance(self.wake, WakeWordEngine):
+            # "that wasn't for you": the wake's features become a local hard negative, written
+            # to SQLite off the event loop
+            false_wakes = HardNegativeStore(self.state_dir / FALSE_WAKES_FILE)
+            self.bus.subscribe(
+                FalseWakeRecorder(
+                    self.wake,
+                    lambda *wake: executors.speech_in.submit(false_wakes.add, *wake),
+                )
+            )
         timers = TimerStage(
             self.timers,
             wall_clock,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 from ambient.config import WakeWordSettings
 from ambient.errors import ConfigError
 from ambient.models import ModelStore
@@ -11,6 +14,8 @@ from ambient.wakeword.heads import WakeWordHead
 from ambient.wakeword.micro import MicroWakeWordEngine
 from ambient.wakeword.policy import TriggerSettings
 from ambient.wakeword.scoring import head_path
+
+log = logging.getLogger(__name__)
 
 
 def _words(settings: WakeWordSettings) -> list[tuple[str, TriggerSettings]]:
@@ -33,9 +38,27 @@ def _words(settings: WakeWordSettings) -> list[tuple[str, TriggerSettings]]:
     return words
 
 
+def _head_file(name: str, adapted_dir: Path | None) -> Path:
+    if adapted_dir is not None and (adapted_dir / f"{name}.onnx").is_file():
+        log.info("wake word %r: using the head adapted to this household (%s)", name, adapted_dir)
+        return adapted_dir / f"{name}.onnx"
+    return head_path(name)
+
+
+def configured_trigger(settings: WakeWordSettings, model: str) -> TriggerSettings:
+    """The trigger policy the device would give `model` (its own `name:threshold` if configured)."""
+    name = model.removeprefix("micro:")
+    for word, trigger in _words(settings):
+        if word == name:
+            return trigger
+    return TriggerSettings(settings.threshold, settings.patience, settings.window, settings.refractory_s)
+
+
 def build_wake_detector(
-    settings: WakeWordSettings, store: ModelStore
+    settings: WakeWordSettings, store: ModelStore, adapted_dir: Path | None = None
 ) -> WakeWordEngine | MicroWakeWordEngine | None:
+    """The configured engine; a head retuned by `ambient wakeword adapt` (in `adapted_dir`) is
+    used in place of the shipped one of the same name."""
     if settings.engine == "none" or not settings.models:
         return None
     words = _words(settings)
@@ -45,5 +68,5 @@ def build_wake_detector(
         single = [(name, TriggerSettings(t.threshold, 1, 1, t.refractory_s)) for name, t in words]
         return MicroWakeWordEngine(single)
     features = FeatureModels(store.path("wakeword_melspectrogram"), store.path("wakeword_embedding"))
-    heads = [(WakeWordHead(name, head_path(name)), trigger) for name, trigger in words]
+    heads = [(WakeWordHead(name, _head_file(name, adapted_dir)), trigger) for name, trigger in words]
     return WakeWordEngine(features, heads)

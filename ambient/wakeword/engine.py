@@ -8,7 +8,13 @@ import numpy as np
 import numpy.typing as npt
 
 from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
-from ambient.wakeword.features import FeatureModels, StreamingFeatures
+from ambient.wakeword.features import (
+    EMBEDDING_DIM,
+    HEAD_WINDOW,
+    RECENT_WINDOWS,
+    FeatureModels,
+    StreamingFeatures,
+)
 from ambient.wakeword.heads import WakeWordHead
 from ambient.wakeword.policy import TriggerPolicy, TriggerSettings
 
@@ -40,6 +46,12 @@ class WakeWordEngine:
         for head in self.heads:
             head.bind(self.features.head_windows)
         self.scores = [0.0] * len(self.heads)
+        # The window each head last fired on, copied only on a detection (rare): what a false wake
+        # marked by the household is learned from.
+        self._fired_windows = [
+            np.zeros((RECENT_WINDOWS, HEAD_WINDOW, EMBEDDING_DIM), np.float32) for _ in self.heads
+        ]
+        self._fired = [False] * len(self.heads)
         self._head_count = len(self.heads)
         # Chunks counted as laps of 200 plus a remainder: both stay small ints (CPython caches
         # them), where one growing counter would allocate a new int object every chunk.
@@ -53,6 +65,14 @@ class WakeWordEngine:
         self.features.reset()
         for policy in self.policies:
             policy.reset()
+
+    def trigger_window(self, model: str) -> npt.NDArray[np.float32] | None:
+        """The head windows `model` last fired on, (3, 16, 96): the chunk that fired and the two
+        before it (None before its first detection)."""
+        for index, head in enumerate(self.heads):
+            if head.name == model and self._fired[index]:
+                return self._fired_windows[index]
+        return None
 
     @property
     def samples_seen(self) -> int:
@@ -73,6 +93,8 @@ class WakeWordEngine:
             score = self.heads[index].run_bound(slot)
             self.scores[index] = score
             if self.policies[index].update(score):
+                self.features.recent_windows(self._fired_windows[index])
+                self._fired[index] = True
                 hits = (*hits, WakeWordHit(self.heads[index].name, score, self.samples_seen))
             index += 1
         return hits

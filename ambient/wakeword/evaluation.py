@@ -48,6 +48,11 @@ class EvalResult:
     frr_at_0_1_fah: float
     threshold_at_0_5_fah: float | None
     threshold_at_0_1_fah: float | None
+    patience: int = 1
+    window: int = 1
+    refractory_s: float = 2.0
+    false_accepts: list[dict[str, object]] = field(default_factory=list)
+    """Every false wake at `threshold`: {file, t (seconds into the file), score}."""
     curve: list[tuple[float, float, float]] = field(default_factory=list)
     """(threshold, FRR, FA/h) for every threshold swept."""
 
@@ -65,15 +70,31 @@ def effective_scores(scores: npt.NDArray[np.float32], patience: int, window: int
     return np.sort(view, axis=1)[:, window - patience]
 
 
-def count_triggers(scores: npt.NDArray[np.float32], threshold: float, refractory_chunks: int) -> int:
-    """Detections a threshold would give on a stream, honouring the refractory time."""
+def trigger_chunks(scores: npt.NDArray[np.float32], threshold: float, refractory_chunks: int) -> list[int]:
+    """The chunks where a threshold would detect on a stream, honouring the refractory time."""
     above = np.flatnonzero(scores >= threshold)
-    count, ready_at = 0, -1
+    fired: list[int] = []
+    ready_at = -1
     for index in above.tolist():
         if index >= ready_at:
-            count += 1
+            fired.append(index)
             ready_at = index + refractory_chunks + 1
-    return count
+    return fired
+
+
+def count_triggers(scores: npt.NDArray[np.float32], threshold: float, refractory_chunks: int) -> int:
+    """Detections a threshold would give on a stream, honouring the refractory time."""
+    return len(trigger_chunks(scores, threshold, refractory_chunks))
+
+
+@dataclass(frozen=True)
+class BackgroundStream:
+    """One background file's effective scores, from the first chunk that counts."""
+
+    file: str
+    first_chunk_s: float
+    """Where the first score sits in the file (the evaluated part's start plus the warm-up)."""
+    scores: npt.NDArray[np.float32]
 
 
 def stream_scores(scorer: ChunkScorer, audio: npt.NDArray[np.int16]) -> npt.NDArray[np.float32]:
@@ -131,25 +152,45 @@ def positive_peaks(
 
 def background_scores(
     scorer: ChunkScorer, files: list[Path], settings: EvalSettings
-) -> tuple[list[npt.NDArray[np.float32]], float]:
+) -> tuple[list[BackgroundStream], float]:
     """Effective scores over every background file (from `background_start` on), and the hours."""
     from ambient.devices.file_backends import decode_audio
 
     streams, seconds = [], 0.0
     for path in tqdm(files, desc=f"{scorer.name} background", unit="file", disable=None):
         audio = decode_audio(path)
-        audio = audio[int(audio.size * settings.background_start) :]
+        skipped = int(audio.size * settings.background_start)
+        audio = audio[skipped:]
         scorer.reset()
         scores = effective_scores(stream_scores(scorer, to_int16(audio)), settings.patience, settings.window)
-        streams.append(scores[WARMUP_CHUNKS_SKIPPED:])
+        first_s = skipped / SAMPLE_RATE + WARMUP_CHUNKS_SKIPPED * CHUNK_S
+        streams.append(BackgroundStream(path.name, first_s, scores[WARMUP_CHUNKS_SKIPPED:]))
         seconds += max(0, scores.size - WARMUP_CHUNKS_SKIPPED) * CHUNK_S
     return streams, seconds / 3600
+
+
+def false_accepts(
+    background: list[BackgroundStream], threshold: float, refractory_chunks: int
+) -> list[dict[str, object]]:
+    """Where a threshold wakes on the background: file, seconds into it (the end of the chunk that
+    fired), and the effective score there."""
+    found: list[dict[str, object]] = []
+    for stream in background:
+        for index in trigger_chunks(stream.scores, threshold, refractory_chunks):
+            found.append(
+                {
+                    "file": stream.file,
+                    "t": round(stream.first_chunk_s + (index + 1) * CHUNK_S, 2),
+                    "score": round(float(stream.scores[index]), 4),
+                }
+            )
+    return found
 
 
 def summarize(
     name: str,
     peaks: npt.NDArray[np.float32],
-    background: list[npt.NDArray[np.float32]],
+    background: list[BackgroundStream],
     hours: float,
     settings: EvalSettings,
 ) -> EvalResult:
@@ -157,8 +198,8 @@ def summarize(
     curve = []
     for threshold in THRESHOLDS:
         frr = float(np.mean(peaks < threshold))
-        false_accepts = sum(count_triggers(s, float(threshold), refractory) for s in background)
-        curve.append((float(threshold), frr, false_accepts / hours))
+        count = sum(count_triggers(s.scores, float(threshold), refractory) for s in background)
+        curve.append((float(threshold), frr, count / hours))
 
     def at_rate(rate: float) -> tuple[float, float | None]:
         allowed = [(frr, t) for t, frr, fah in curve if fah <= rate]
@@ -169,19 +210,23 @@ def summarize(
 
     frr_05, t_05 = at_rate(0.5)
     frr_01, t_01 = at_rate(0.1)
-    fa_at = sum(count_triggers(s, settings.threshold, refractory) for s in background) / hours
+    wakes = false_accepts(background, settings.threshold, refractory)
     return EvalResult(
         model=name,
         positives=len(peaks),
         background_hours=hours,
         snr_db=settings.snr_db,
         threshold=settings.threshold,
-        fa_per_hour=fa_at,
+        fa_per_hour=len(wakes) / hours,
         frr_at_threshold=float(np.mean(peaks < settings.threshold)),
         frr_at_0_5_fah=frr_05,
         frr_at_0_1_fah=frr_01,
         threshold_at_0_5_fah=t_05,
         threshold_at_0_1_fah=t_01,
+        patience=settings.patience,
+        window=settings.window,
+        refractory_s=settings.refractory_s,
+        false_accepts=wakes,
         curve=curve,
     )
 

@@ -23,6 +23,10 @@ EMBEDDING_DIM = 96
 HEAD_WINDOW = 16
 """Embeddings a classifier head reads (1.28 s of context)."""
 _MEL_SLOTS = 10  # the mel ring holds 80 frames: the 76 an embedding needs, in whole chunks
+RECENT_WINDOWS = 3
+"""Head windows kept readable, the latest and the two before it: a k-of-3 trigger votes on them,
+and a false wake is remembered by all of them."""
+_EMBEDDING_SLOTS = HEAD_WINDOW + RECENT_WINDOWS - 1
 _MEL_ROWS = _MEL_SLOTS * FRAMES_PER_CHUNK
 WARMUP_CHUNKS = _MEL_SLOTS - 1 + HEAD_WINDOW
 """Chunks before every embedding a head reads comes from real audio (2 s). No score is given
@@ -107,13 +111,18 @@ class StreamingFeatures:
         ]
         self._embedding_out = np.zeros((1, 1, 1, EMBEDDING_DIM), dtype=np.float32)
         self._embedding_row = self._embedding_out.reshape(EMBEDDING_DIM)
-        self._embedding_ring = np.zeros((2 * HEAD_WINDOW, EMBEDDING_DIM), dtype=np.float32)
+        # Mirrored like the mel ring; it holds two embeddings more than a head reads, so the two
+        # windows before the latest are still whole views too.
+        slots = _EMBEDDING_SLOTS
+        self._embedding_ring = np.zeros((2 * slots, EMBEDDING_DIM), dtype=np.float32)
         self._embedding_rows = [
-            (self._embedding_ring[j], self._embedding_ring[j + HEAD_WINDOW]) for j in range(HEAD_WINDOW)
+            (self._embedding_ring[j], self._embedding_ring[j + slots]) for j in range(slots)
         ]
         self.head_windows = [
-            self._embedding_ring[j + 1 : j + 1 + HEAD_WINDOW].reshape(1, HEAD_WINDOW, EMBEDDING_DIM)
-            for j in range(HEAD_WINDOW)
+            self._embedding_ring[j + slots - HEAD_WINDOW + 1 : j + slots + 1].reshape(
+                1, HEAD_WINDOW, EMBEDDING_DIM
+            )
+            for j in range(slots)
         ]
         """The 16 latest embeddings after slot j was written: what heads bind their input to."""
 
@@ -137,7 +146,7 @@ class StreamingFeatures:
             )
             self._embedding_bindings.append(self._embedding_runner.prepare(binding))
         self._mel_slot = 0
-        self.embedding_slot = HEAD_WINDOW - 1
+        self.embedding_slot = _EMBEDDING_SLOTS - 1
         """The embedding slot written last; heads read `head_windows[embedding_slot]`."""
         self.chunks_seen = 0
         """Chunks processed, counted up to WARMUP_CHUNKS only (a small int: no allocation)."""
@@ -167,7 +176,7 @@ class StreamingFeatures:
         if self._mel_slot == _MEL_SLOTS:
             self._mel_slot = 0
         self.embedding_slot += 1
-        if self.embedding_slot == HEAD_WINDOW:
+        if self.embedding_slot == _EMBEDDING_SLOTS:
             self.embedding_slot = 0
         primary_row, mirror_row = self._embedding_rows[self.embedding_slot]
         np.copyto(primary_row, self._embedding_row)
@@ -178,3 +187,10 @@ class StreamingFeatures:
     def latest_window(self) -> npt.NDArray[np.float32]:
         """The 16 latest embeddings, oldest first (a view; valid until the next push)."""
         return self.head_windows[self.embedding_slot]
+
+    def recent_windows(self, out: npt.NDArray[np.float32]) -> None:
+        """Copy the last RECENT_WINDOWS head windows, oldest first, into `out` (RECENT_WINDOWS,
+        16, 96). Before the warm-up ends some of them hold zeros."""
+        slot = self.embedding_slot
+        for back in range(RECENT_WINDOWS):
+            np.copyto(out[RECENT_WINDOWS - 1 - back], self.head_windows[(slot - back) % _EMBEDDING_SLOTS][0])

@@ -20,6 +20,7 @@ from ambient.audio.vad import SileroVad
 from ambient.errors import MediaError
 from ambient.models import ModelStore
 from ambient.speech.piper import PiperVoice
+from ambient.wakeword.adaptation import write_anchors
 from ambient.wakeword.augment import Augmenter, AugmentSettings
 from ambient.wakeword.classifier import FitSettings, export_onnx, fit
 from ambient.wakeword.corpus import (
@@ -157,6 +158,21 @@ class Trainer:
             windows = windows_of(self.features.clip_embeddings(audio))
             self.collected.add(windows[::2], 0.0, "background (train part)")
 
+    def positive_windows(self) -> npt.NDArray[np.float32]:
+        """Positive windows of the real training recordings only, augmented as for training: what a
+        shipped head's adaptation anchors are made of."""
+        real = self.plan.data_dir / "wakeword" / self.plan.slug / "train"
+        for utterance in tqdm(
+            list(recordings(real, self.plan.real_positive_limit)), desc="positives", disable=None
+        ):
+            self.add_positive(utterance)
+        windows = [
+            w for w, y in zip(self.collected.windows, self.collected.labels, strict=True) if y[0] > 0.5
+        ]
+        if not windows:
+            raise MediaError(f"no positive windows from {real}; check the recordings")
+        return np.concatenate(windows)
+
     def run(self) -> dict[str, object]:
         started = time.monotonic()
         x, y = self.collect()
@@ -236,6 +252,8 @@ class Trainer:
         scores = head.predict(x)
         head_path = plan.output_dir / f"{plan.slug}.onnx"
         export_onnx(head, head_path, plan.slug)
+        # what `ambient wakeword adapt` keeps the word's score on (activations, never audio)
+        write_anchors(head_path, x[y > 0.5], np.random.default_rng(plan.seed))
         report: dict[str, object] = {
             "phrase": plan.phrase,
             "head": head_path.name,

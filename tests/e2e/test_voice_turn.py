@@ -321,3 +321,18 @@ def test_privacy_mode_pauses_listening_until_the_button(data_dir: Path, tmp_path
     indicator = device.devices.indicator
     states = [state.value for state, _ in getattr(indicator, "history", [])]
     assert "private" in states and states[-1] != "private"
+
+
+def test_that_was_not_for_you_keeps_the_wake_as_a_hard_negative(data_dir: Path, tmp_path: Path) -> None:
+    """After a wake the household did not mean, saying so marks that wake: its features (never
+    audio) are stored for `ambient wakeword adapt`."""
+    from ambient.wakeword.false_wakes import FALSE_WAKES_FILE, HardNegativeStore
+
+    denial = spoken_command("that wasn't for you", tmp_path / "denial.wav")
+    history = _run(data_dir, tmp_path, [data_dir / WAKE, denial], seconds=25)
+    wake = _first(history, "WakeWordDetected")
+    marked = _first(history, "FalseWakeMarked")
+    assert marked.correlation_id == wake.correlation_id and marked.reason == "voice"  # type: ignore[attr-defined]
+    intent = _first(history, "IntentRecognized")
+    assert (intent.skill, intent.intent) == ("false_wake", "false_wake")  # type: ignore[attr-defined]
+    assert HardNegativeStore(tmp_path / "state" / FALSE_WAKES_FILE).windows("computer").shape == (3, 16, 96)

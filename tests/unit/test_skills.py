@@ -32,6 +32,8 @@ MATCHER = IntentMatcher({(s.name, i): t for s in SKILLS for i, t in s.phrases.it
         ("Who's here?", "presence", "who", {}),
         ("Privacy mode on", "privacy", "on", {}),
         ("Say that again", "repeat", "repeat", {}),
+        ("That wasn't for you.", "false_wake", "false_wake", {}),
+        ("I was not talking to you", "false_wake", "false_wake", {}),
     ],
 )
 def test_phrases_match(heard: str, skill: str, intent: str, slots: dict[str, str]) -> None:

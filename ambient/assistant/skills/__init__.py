@@ -2,7 +2,7 @@
 
 from ambient.assistant.skills.base import Reply, Skill, SkillContext
 from ambient.assistant.skills.clock import ClockSkill
-from ambient.assistant.skills.control import PrivacySkill, RepeatSkill, StopSkill
+from ambient.assistant.skills.control import FalseWakeSkill, PrivacySkill, RepeatSkill, StopSkill
 from ambient.assistant.skills.presence import PresenceSkill
 from ambient.assistant.skills.timers import TimerSkill
 from ambient.assistant.skills.volume import VolumeSkill
@@ -17,6 +17,7 @@ def default_skills() -> list[Skill]:
         RepeatSkill(),
         PresenceSkill(),
         PrivacySkill(),
+        FalseWakeSkill(),
     ]
 
 

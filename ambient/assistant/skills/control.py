@@ -42,3 +42,20 @@ class PrivacySkill(Skill):
                 action="privacy_on",
             )
         return Reply("Privacy mode off.", action="privacy_off")
+
+
+class FalseWakeSkill(Skill):
+    """The household telling the device its last wake was not meant for it: the moment's features
+    are kept as a local hard negative (see `ambient wakeword adapt`)."""
+
+    name = "false_wake"
+    phrases: ClassVar[dict[str, tuple[str, ...]]] = {
+        "false_wake": (
+            "that (was not|wasn't) for you",
+            "(i was not|i wasn't|we were not|we weren't) talking to you",
+            "(not you|false alarm)",
+        )
+    }
+
+    def handle(self, intent: Intent, context: SkillContext) -> Reply:
+        return Reply("Sorry. I'll learn from that.", action="false_wake")
