@@ -88,6 +88,9 @@ class WakeWordSettings:
     microWakeWord averages its own sliding window and fires when that mean crosses)."""
     window: int = field(default=3, metadata=_range(1, 64))
     refractory_s: float = field(default=2.0, metadata=_range(0.0, 60.0))
+    false_wake_button_s: float = field(default=8.0, metadata=_range(0.0, 60.0))
+    """A button press this soon after a wake, before any reply, marks the wake false ("that
+    wasn't for you") instead of toggling privacy mode."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ambient.assistant.conversation import ConversationStage
-from ambient.assistant.listening import ListeningCore, ListeningStage
+from ambient.assistant.listening import ListeningCore, ListeningStage, ResetListening
 from ambient.assistant.skills import SkillContext, default_skills
 from ambient.assistant.timer_stage import TimerStage
 from ambient.assistant.timers import TimerStore
@@ -34,7 +34,11 @@ from ambient.events import (
     DeviceDegraded,
     DeviceStarted,
     DeviceStopped,
+    Event,
+    FalseWakeMarked,
     PrivacyModeChanged,
+    ReplyStarted,
+    WakeWordDetected,
 )
 from ambient.models import ModelStore
 from ambient.runtime.bus import EventBus
@@ -126,6 +130,8 @@ class Device:
         # Loading the model and opening the devices here, before anything runs, turns a missing
         # file into a one-line error at start-up instead of a degraded stage later.
         self.speech = SpeechActivity(store.path("silero_vad"), segmenter_settings(settings))
+        self._last_wake: tuple[str, float] | None = None
+        self.bus.subscribe(self._remember_wake)
         self.state_dir = settings.assistant.state_path()
         # heads retuned by `ambient wakeword adapt` on this household's marked false wakes win
         self.wake = build_wake_detector(settings.wakeword, store, adapted_heads_dir(self.state_dir))
@@ -209,6 +215,25 @@ class Device:
         self.privacy_on = on
         self.devices.indicator.show(IndicatorState.PRIVATE if on else IndicatorState.IDLE, reason)
         self.bus.publish(PrivacyModeChanged(t=self.clock.now(), on=on, reason=reason))
+
+    def _remember_wake(self, event: Event) -> None:
+        if isinstance(event, WakeWordDetected):
+            self._last_wake = (event.correlation_id or "", event.t)
+        elif (
+            isinstance(event, ReplyStarted) and self._last_wake and event.correlation_id == self._last_wake[0]
+        ):
+            self._last_wake = None  # the device answered: a press now is about privacy, not the wake
+
+    def _button_pressed(self) -> None:
+        """Soon after a wake nobody meant (and before any reply), the button says "that wasn't for
+        you": the wake is marked false and its turn dropped. Otherwise it toggles privacy mode."""
+        wake, self._last_wake = self._last_wake, None
+        window = self.settings.wakeword.false_wake_button_s
+        if wake is not None and not self.privacy_on and self.clock.now() - wake[1] <= window:
+            self.bus.publish(FalseWakeMarked(t=self.clock.now(), correlation_id=wake[0], reason="button"))
+            self.audio_chunks.put_control(ResetListening())
+            return
+        self.set_privacy(not self.privacy_on, "button")
 
     def open(self) -> None:
         """Open every device now, so a bad file or a missing device fails before the run starts."""
@@ -302,7 +327,7 @@ class Device:
             self.bus,
             self.clock,
             button_pressed=devices.button.was_pressed,
-            on_button=lambda: self.set_privacy(not self.privacy_on, "button"),
+            on_button=self._button_pressed,
         )
         self.supervisor.add(
             StageSpec("timers", timers.run, "timers", "see the log; timers are kept in assistant.state_dir")

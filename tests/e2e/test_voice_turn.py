@@ -336,3 +336,25 @@ def test_that_was_not_for_you_keeps_the_wake_as_a_hard_negative(data_dir: Path, 
     intent = _first(history, "IntentRecognized")
     assert (intent.skill, intent.intent) == ("false_wake", "false_wake")  # type: ignore[attr-defined]
     assert HardNegativeStore(tmp_path / "state" / FALSE_WAKES_FILE).windows("computer").shape == (3, 16, 96)
+
+
+def test_the_button_soon_after_a_wake_marks_it_false(data_dir: Path, tmp_path: Path) -> None:
+    """Pressed within wakeword.false_wake_button_s of a wake and before any reply, the button says
+    "that wasn't for you" (the wake is kept as a hard negative, the turn dropped), not privacy."""
+    from ambient.wakeword.false_wakes import FALSE_WAKES_FILE, HardNegativeStore
+
+    files = [data_dir / WAKE, _silence(tmp_path / "quiet.wav", 6.0)]
+    settings = simulated_settings(
+        data_dir, tmp_path, "camera.backend=none", "microphone.realtime=true",
+        "microphone.files=" + ",".join(str(f) for f in files),
+    )  # fmt: skip
+    device = Device(settings, simulate=True)
+    device.devices = dataclasses.replace(device.devices, button=ButtonPressedAt(after_s=4.0))
+    history = device.bus.keep_history()
+    device.open()
+    asyncio.run(device.run(duration_s=9))
+    wake = _first(history, "WakeWordDetected")
+    marked = _first(history, "FalseWakeMarked")
+    assert marked.correlation_id == wake.correlation_id and marked.reason == "button"  # type: ignore[attr-defined]
+    assert not [e for e in history if e.type in ("PrivacyModeChanged", "UtteranceCaptured", "ReplyStarted")]
+    assert HardNegativeStore(tmp_path / "state" / FALSE_WAKES_FILE).count("computer") == 1
