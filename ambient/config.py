@@ -88,6 +88,11 @@ class WakeWordSettings:
     microWakeWord averages its own sliding window and fires when that mean crosses)."""
     window: int = field(default=3, metadata=_range(1, 64))
     refractory_s: float = field(default=2.0, metadata=_range(0.0, 60.0))
+    confirm: bool = False
+    """A second check on every trigger: Whisper must hear the phrase in the moment that fired
+    (off by default: at 10 dB over babble it loses words; see benchmarks/wakeword_confirm.py)."""
+    confirm_similarity: float = field(default=0.6, metadata=_range(0.0, 1.0))
+    """How close (letter by letter) the heard words must be to the phrase."""
     false_wake_button_s: float = field(default=8.0, metadata=_range(0.0, 60.0))
     """A button press this soon after a wake, before any reply, marks the wake false ("that
     wasn't for you") instead of toggling privacy mode."""

@@ -218,6 +218,17 @@ class TurnAbandoned(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class WakeWordChecked(Event):
+    """The second check on a trigger: what Whisper heard there and whether it stands."""
+
+    model: str
+    accepted: bool
+    heard: str
+    similarity: float
+    seconds: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class FalseWakeMarked(Event):
     """The household said the wake of this interaction was not meant for the device ("that wasn't
     for you"): its features become a local hard negative."""

@@ -119,7 +119,10 @@ def main() -> None:
         f"({'the device default' if args.threshold is None else 'looser than the device default'}); "
         f"recording: {len(recordings)} files, {minutes:.1f} min of read speech"
     )
-    print(f"wakes before marking: {len(before)}; marked and adapted: {result.negatives}")
+    print(
+        f"wakes before marking: {len(before)}, all marked ({result.negatives} windows, "
+        f"{result.negatives_above_after} of them still at or above the threshold after `adapt`)"
+    )
     print(f"wakes on the replay after `adapt`: {len(after)} ({_fewer(len(before), len(after))} fewer)")
     print(
         f"replayed {REPLAY_OFFSET / 16:g} ms off the chunk grid: shipped head {len(shifted_before)} wakes, "

@@ -22,12 +22,14 @@ from ambient.events import (
     SpeechStarted,
     TurnAbandoned,
     UtteranceCaptured,
+    WakeWordChecked,
     WakeWordDetected,
     WakeWordSuppressed,
     new_correlation_id,
 )
 from ambient.runtime.bus import EventBus
 from ambient.runtime.channels import ChannelClosed, ControlMessage, MediaChannel
+from ambient.wakeword.confirmation import CONFIRM_WINDOW_S, Confirmation
 from ambient.wakeword.engine import WakeWordHit
 
 
@@ -63,6 +65,7 @@ class SelfWakeCheck(Protocol):
         """True when a wake word heard now matches what the device itself is playing."""
 
 
+CONFIRM_SAMPLES = int(CONFIRM_WINDOW_S * 16_000)
 SHORT_SEGMENT_SAMPLES = 2 * 16_000
 """Speech outside a turn longer than this is not a one-word "stop"."""
 
@@ -140,8 +143,13 @@ class ListeningStage:
         self_wake: SelfWakeCheck | None = None,
         early_end_samples: int = 0,
         paused: Callable[[], bool] = lambda: False,
+        confirm: Callable[[str, npt.NDArray[np.int16]], Confirmation] | None = None,
+        confirm_executor: Executor | None = None,
     ) -> None:
         self._paused = paused
+        self._confirm = confirm
+        self._confirm_executor = confirm_executor
+        self._checks: set[asyncio.Task[None]] = set()
         self._sink = sink
         self._self_wake = self_wake
         self._early_end = early_end_samples
@@ -348,6 +356,32 @@ class ListeningStage:
             )
         )
         self._turns.on_wake(hit.end_sample, self._segment_start)
+        if self._confirm is not None:
+            audio = self._core.recorder.copy(hit.end_sample - CONFIRM_SAMPLES, hit.end_sample)
+            task = asyncio.get_running_loop().create_task(self._check(self._interaction_id, hit.model, audio))
+            self._checks.add(task)
+            task.add_done_callback(self._checks.discard)
+
+    async def _check(self, cid: str, model: str, audio: npt.NDArray[np.int16]) -> None:
+        """The second check runs beside the turn (the command is captured meanwhile) and takes the
+        turn back if the phrase was not heard."""
+        assert self._confirm is not None
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self._confirm_executor, self._confirm, model, audio)
+        self._bus.publish(
+            WakeWordChecked(
+                t=self._clock.now(), correlation_id=cid, model=model, accepted=result.accepted,
+                heard=result.heard, similarity=result.similarity, seconds=round(result.seconds, 3),
+            )
+        )  # fmt: skip
+        if result.accepted or cid != self._interaction_id or not self._turns.active:
+            return
+        self._drop_pending_end()
+        self._turns.cancel()
+        self._interaction_id = None
+        self._bus.publish(
+            TurnAbandoned(t=self._clock.now(), correlation_id=cid, reason="wake word not confirmed")
+        )
 
     def _finish(self, outcome: TurnOutcome | None) -> None:
         if outcome is None:

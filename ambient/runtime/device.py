@@ -55,6 +55,7 @@ from ambient.vision.detection import HogFaceDetector
 from ambient.vision.face_stage import PresenceStage
 from ambient.vision.presence import PresencePipeline, PresenceSettings
 from ambient.vision.setup import face_encoder, matcher_for, open_gallery
+from ambient.wakeword.confirmation import PhraseConfirmation
 from ambient.wakeword.detectors import build_wake_detector
 from ambient.wakeword.engine import WakeWordEngine
 from ambient.wakeword.false_wakes import (
@@ -183,6 +184,8 @@ class Device:
         whisper = configured_whisper(stt, store)
         sure = {"hybrid": stt.command_confidence, "commands": 0.0, "whisper": 2.0}[stt.recognizer]
         self.recognizer = HybridRecognizer(commands, whisper, sure, stt.command_agreement)
+        wake = settings.wakeword
+        self.wake_check = PhraseConfirmation(whisper, wake.confirm_similarity) if wake.confirm else None
         self.timers = TimerStore(state_dir / "timers.sqlite")
         self.volume = VolumeControl(state_dir / "volume.json", settings.assistant.volume)
         self.reasoner = build_reasoner(settings.cloud, state_dir, self.clock, self._household_names)
@@ -307,6 +310,8 @@ class Device:
             self_wake=guard,
             early_end_samples=int(self.settings.stt.early_end_ms * 16),
             paused=lambda: self.privacy_on,
+            confirm=self.wake_check.confirm if self.wake_check is not None else None,
+            confirm_executor=executors.speech_in,
         )
         self.listening = listening
         self.conversation.request_early_end = listening.request_early_end

@@ -95,14 +95,17 @@ class WhisperRecognizer:
         seconds = max(self.window_s, math.ceil(samples / SAMPLE_RATE) + self.margin_s)
         return int(min(30.0, seconds) * _FRAMES_PER_SECOND)
 
-    def transcribe(self, samples: npt.NDArray[np.int16]) -> Transcript:
+    def transcribe(self, samples: npt.NDArray[np.int16], min_confidence: float | None = None) -> Transcript:
+        """Text heard in `samples`; under `min_confidence` (default: the recogniser's own) the
+        transcript is taken as nothing heard."""
         started = time.perf_counter()
+        floor = self.min_confidence if min_confidence is None else min_confidence
         audio = samples.astype(np.float32) / 32768.0
         if audio.size > 30 * SAMPLE_RATE:
             text, confidence = self._long(audio)
         else:
             text, confidence = self._window(audio)
-        if confidence < self.min_confidence:
+        if confidence < floor:
             # Whisper says "you" or "I'm" to silence, coughs and music, with a low mean token
             # probability; real speech scores far higher (benchmarks/stt.py counts both).
             text = ""

@@ -358,3 +358,33 @@ def test_the_button_soon_after_a_wake_marks_it_false(data_dir: Path, tmp_path: P
     assert marked.correlation_id == wake.correlation_id and marked.reason == "button"  # type: ignore[attr-defined]
     assert not [e for e in history if e.type in ("PrivacyModeChanged", "UtteranceCaptured", "ReplyStarted")]
     assert HardNegativeStore(tmp_path / "state" / FALSE_WAKES_FILE).count("computer") == 1
+
+
+def test_the_second_check_keeps_real_wakes_and_takes_back_false_ones(data_dir: Path, tmp_path: Path) -> None:
+    """wakeword.confirm: Whisper must hear the phrase where the trigger fired. The real wake word
+    stands and its turn goes on; triggers a deliberately loose head gives on read speech are taken
+    back (TurnAbandoned "wake word not confirmed"), and no turn of theirs is captured."""
+    speech, rate = soundfile.read(str(data_dir / "background" / "speech_librispeech_tc100_part1.flac"))
+    reading = tmp_path / "reading.wav"
+    # `ambient wakeword eval` at 0.2, 1 of 1 lists triggers at 251.3, 254.6, 258.6 and 261.4 s here
+    soundfile.write(str(reading), speech[rate * 248 : rate * 263], rate)
+    command = spoken_command("what time is it", tmp_path / "command.wav")
+    history = _run(
+        data_dir, tmp_path, [data_dir / WAKE, command, reading],
+        "wakeword.confirm=true", "wakeword.models=computer:0.2", "wakeword.patience=1", "wakeword.window=1",
+        seconds=28,
+    )  # fmt: skip
+    checks = [e for e in history if e.type == "WakeWordChecked"]
+    wakes = [e for e in history if e.type == "WakeWordDetected"]
+    assert len(checks) == len(wakes) >= 2
+    first = checks[0]
+    assert first.correlation_id == wakes[0].correlation_id and first.accepted  # type: ignore[attr-defined]
+    assert "computer" in first.heard.lower()  # type: ignore[attr-defined]
+    assert _turn(history, wakes[0].correlation_id or "") == TURN
+    rejected = [c for c in checks if not c.accepted]  # type: ignore[attr-defined]
+    assert rejected, "a 0.2 threshold on read speech should give a trigger the check throws away"
+    abandoned = {e.correlation_id for e in history
+                 if e.type == "TurnAbandoned" and e.reason == "wake word not confirmed"}  # type: ignore[attr-defined]  # fmt: skip
+    captured = {e.correlation_id for e in history if e.type == "UtteranceCaptured"}
+    for check in rejected:
+        assert check.correlation_id not in captured and check.correlation_id in abandoned
