@@ -35,6 +35,8 @@ benchmarks: models
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(PY) benchmarks/audio_path.py
 	$(PY) benchmarks/wakeword.py
+	$(PY) benchmarks/wakeword_adapt.py
+	$(PY) benchmarks/wakeword_confirm.py
 	$(PY) benchmarks/stt.py
 	$(PY) benchmarks/latency.py
 	$(PY) benchmarks/presence.py
