@@ -192,9 +192,10 @@ def _say(args: argparse.Namespace) -> int:
 
 
 def _transcribe(args: argparse.Namespace) -> int:
+    from ambient.assistant.skills import skill_phrases
     from ambient.speech.cli_commands import transcribe_command
 
-    return transcribe_command(args, _load(args).settings)
+    return transcribe_command(args, _load(args).settings, skill_phrases())
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -220,9 +221,9 @@ def _load(args: argparse.Namespace, extra: Sequence[str] = ()) -> LoadedSettings
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ambient.device import Device
     from ambient.events import Event
     from ambient.runtime.bus import EventBus
-    from ambient.runtime.device import Device
     from ambient.runtime.event_log import EventLogWriter, format_event
 
     if args.duration is not None and args.duration <= 0:

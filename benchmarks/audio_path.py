@@ -20,9 +20,9 @@ import numpy as np
 import numpy.typing as npt
 import soundfile
 
-from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.audio.segmenter import EndOfTurnSegmenter, SegmenterSettings
 from ambient.audio.speech_activity import SpeechActivity
+from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.models import ModelStore
 from ambient.onnx_session import open_session
 from ambient.testing.allocations import steady_state_allocations

@@ -21,9 +21,9 @@ import numpy as np
 import soundfile
 
 from ambient.config import load_settings
+from ambient.device import Device
 from ambient.devices.file_backends import WavFileMicrophone
 from ambient.events import Event
-from ambient.runtime.device import Device
 from ambient.testing.fake_cloud import CloudScript, FakeCloud
 from ambient.testing.media import shared_data, spoken_command
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import CHUNK_SAMPLES
+from ambient.audio_format import CHUNK_SAMPLES
 from ambient.models import ModelStore
 from ambient.testing.allocations import steady_state_allocations
 from ambient.testing.media import shared_data

@@ -17,7 +17,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from ambient.audio.ring import CHUNK_SAMPLES
+from ambient.audio_format import CHUNK_SAMPLES
 from ambient.config import WakeWordSettings
 from ambient.events import FalseWakeMarked, WakeWordDetected
 from ambient.models import ModelStore
@@ -38,7 +38,7 @@ def play(
     """Every detection on the recordings (file index, seconds, score); with a bus, each is
     announced and then marked false, as the household would. `offset` samples are dropped first:
     a replay through a room never lands on the same 80 ms chunk grid."""
-    from ambient.devices.file_backends import decode_audio
+    from ambient.audio.decoding import decode_audio
 
     wakes = []
     for index, path in enumerate(recordings):

@@ -17,9 +17,9 @@ import argparse
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import CHUNK_SAMPLES
+from ambient.audio.decoding import decode_audio
+from ambient.audio_format import CHUNK_SAMPLES
 from ambient.config import SttSettings, WakeWordSettings
-from ambient.devices.file_backends import decode_audio
 from ambient.models import ModelStore
 from ambient.speech.whisper_recognizer import configured_whisper
 from ambient.testing.media import shared_data

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from ambient.assistant.intents import Intent, IntentMatcher
 from ambient.assistant.reply_turn import ReplyTurn
 from ambient.assistant.skills import Reply, Skill, SkillContext
-from ambient.audio.ring import SAMPLE_RATE
+from ambient.audio_format import SAMPLE_RATE
 from ambient.clock import Clock
 from ambient.cloud.reasoner import CloudReasoner, CloudUnavailable
 from ambient.context.store import PresenceView
@@ -32,13 +32,14 @@ from ambient.events import (
     ReplyFinished,
     ReplyStarted,
     SpeechEnded,
+    StageFailed,
     Transcribed,
     UtteranceCaptured,
     WakeWordDetected,
 )
 from ambient.runtime.bus import EventBus
 from ambient.speech.playback import PlaybackResult, ReplyPlayer
-from ambient.speech.recognition import HybridRecognizer, Transcript
+from ambient.speech.recognition import Recognizer, Transcript
 from ambient.speech.sentences import sentences_of
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ LOCAL_CONFIDENCE = 0.85
 """A transcript this close to a skill's phrase is that skill's; anything less goes to the cloud."""
 
 NOT_HEARD = "Sorry, I didn't catch that."
+TURN_FAILED = "Sorry, something went wrong. Please ask again."
 CLOUD_DOWN = "Sorry, I can't answer that right now."
 CLOUD_LOST = "Sorry, I lost the connection."
 CLOUD_NOT_SET_UP = "I can only answer simple commands: the cloud is not set up on this device."
@@ -63,7 +65,7 @@ EarlyEndRequest = Callable[[str, str, Callable[[UtteranceCaptured], None], Calla
 class ConversationStage:
     def __init__(
         self,
-        recognizer: HybridRecognizer,
+        recognizer: Recognizer,
         skills: list[Skill],
         reasoner: CloudReasoner,
         player: ReplyPlayer,
@@ -105,7 +107,7 @@ class ConversationStage:
     # --- the utterance sink (called by the listening stage on the event loop) ------------------
 
     def pause(self, correlation_id: str, samples: npt.NDArray[np.int16]) -> None:
-        self._spawn(self._try_early(correlation_id, samples))
+        self._spawn(self._try_early(correlation_id, samples), correlation_id)
 
     def captured(self, event: UtteranceCaptured, samples: npt.NDArray[np.int16]) -> None:
         self._start_turn(ReplyTurn(event.correlation_id or "", self._publish), samples, None)
@@ -189,7 +191,30 @@ class ConversationStage:
             self._reply_turn.drop()  # a prepared reply superseded before it was committed
         self._interrupt_reason = ""
         self._reply_turn = turn
-        self._turn = asyncio.create_task(self._run_turn(turn, samples, heard))
+        self._turn = asyncio.create_task(self._guarded_turn(turn, samples, heard))
+
+    async def _guarded_turn(
+        self, turn: ReplyTurn, samples: npt.NDArray[np.int16], heard: Transcript | None
+    ) -> None:
+        """A turn that fails says so (`StageFailed` with the turn's id, a spoken apology) and
+        leaves the device ready for the next one; a cancelled turn is no failure."""
+        try:
+            await self._run_turn(turn, samples, heard)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.exception("turn %s failed", turn.correlation_id)
+            self._bus.publish(
+                StageFailed(
+                    t=self._clock.now(), correlation_id=turn.correlation_id, stage="turn",
+                    error=f"{type(error).__name__}: {error}", attempt=1, restart_in_s=0.0,
+                )
+            )  # fmt: skip
+            try:
+                await self._say(ReplyTurn(turn.correlation_id, self._publish), _one(TURN_FAILED), "local")
+            except Exception:
+                log.error("the apology for failed turn %s could not be played either", turn.correlation_id,
+                          exc_info=True)  # fmt: skip
 
     async def _run_turn(
         self, turn: ReplyTurn, samples: npt.NDArray[np.int16], heard: Transcript | None
@@ -332,10 +357,23 @@ class ConversationStage:
     async def _announcement(self, cid: str, text: str) -> None:
         await self._say(ReplyTurn(cid, self._publish), _one(text), "local")
 
-    def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, job: Coroutine[Any, Any, None], correlation_id: str | None = None) -> None:
         task = asyncio.create_task(job)
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(lambda done: self._background_done(done, correlation_id))
+
+    def _background_done(self, task: asyncio.Task[None], correlation_id: str | None) -> None:
+        """Work beside a turn (recognition in a pause, a "stop" check) that fails is logged and
+        published, never lost silently; the turn itself goes on the slow way."""
+        self._background.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        log.error("background work of the voice turn failed", exc_info=error)
+        self._bus.publish(
+            StageFailed(t=self._clock.now(), correlation_id=correlation_id, stage="turn",
+                        error=f"{type(error).__name__}: {error}", attempt=1, restart_in_s=0.0)
+        )  # fmt: skip
 
     def _route(self, turn: ReplyTurn, route: str, skill: str, intent: str, confidence: float) -> None:
         turn.publish(

@@ -30,17 +30,7 @@ from ambient.events import (
 from ambient.runtime.bus import EventBus
 from ambient.runtime.channels import ChannelClosed, ControlMessage, MediaChannel
 from ambient.wakeword.confirmation import CONFIRM_WINDOW_S, Confirmation
-from ambient.wakeword.engine import WakeWordHit
-
-
-class WakeWordDetector(Protocol):
-    """Our engine and the microWakeWord adapter both look like this."""
-
-    name: str
-
-    def reset(self) -> None: ...
-
-    def process(self, chunk: npt.NDArray[np.int16]) -> tuple[WakeWordHit, ...]: ...
+from ambient.wakeword.detector import WakeWordDetector, WakeWordHit
 
 
 class UtteranceSink(Protocol):

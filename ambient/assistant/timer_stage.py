@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ambient.assistant.timers import TimerStore
-from ambient.audio.ring import SAMPLE_RATE
+from ambient.audio_format import SAMPLE_RATE
 from ambient.clock import Clock
 from ambient.events import TimerRang, new_correlation_id
 from ambient.runtime.bus import EventBus

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ambient.audio.ring import SAMPLE_RATE
+from ambient.audio_format import SAMPLE_RATE
 
 
 @dataclass(frozen=True)

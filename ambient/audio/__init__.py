@@ -1,9 +1,10 @@
 """Audio cores: ring buffer, resampling, Silero VAD and the end-of-turn segmenter."""
 
-from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE, AudioRing
+from ambient.audio.ring import AudioRing
 from ambient.audio.segmenter import EndOfTurnSegmenter, SegmenterSettings
 from ambient.audio.speech_activity import SpeechActivity, SpeechBoundary
 from ambient.audio.vad import SileroVad
+from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
 
 __all__ = [
     "CHUNK_SAMPLES",

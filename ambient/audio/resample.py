@@ -8,7 +8,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import SAMPLE_RATE
+from ambient.audio_format import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-SAMPLE_RATE = 16_000
-CHUNK_SAMPLES = 1_280
-"""80 ms at 16 kHz: the unit every audio stage moves."""
+from ambient.audio_format import CHUNK_SAMPLES
 
 _INT16_SCALE = np.array(1.0 / 32768.0, dtype=np.float32)
 """A 0-d array, not a numpy scalar: a scalar operand is converted (allocated) on every call."""

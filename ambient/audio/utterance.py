@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
+from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
 
 
 class UtteranceRecorder:

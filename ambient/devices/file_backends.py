@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.resample import to_device_rate, to_int16
-from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
+from ambient.audio.decoding import decode_audio
+from ambient.audio.resample import to_int16
+from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.clock import Clock
 from ambient.devices.protocols import Frame
 from ambient.errors import DeviceError, MediaError
@@ -19,21 +20,6 @@ from ambient.errors import DeviceError, MediaError
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
-
-
-def decode_audio(path: Path) -> npt.NDArray[np.float32]:
-    """Any file libsndfile reads (WAV, FLAC, OGG, ...) as 16 kHz mono float32."""
-    import soundfile
-
-    if not path.is_file():
-        raise MediaError(f"audio file {path} not found; check the path (microphone.files)")
-    try:
-        samples, rate = soundfile.read(str(path), dtype="float32", always_2d=False)
-    except (soundfile.LibsndfileError, RuntimeError, ValueError) as exc:
-        raise MediaError(f"audio file {path} cannot be decoded ({exc}); use WAV or FLAC audio") from None
-    if samples.size == 0:
-        raise MediaError(f"audio file {path} holds no samples; record it again")
-    return to_device_rate(samples, int(rate), str(path))
 
 
 class WavFileMicrophone:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
+from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.errors import DependencyError, DeviceError
 
 log = logging.getLogger(__name__)

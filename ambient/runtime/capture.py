@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import CHUNK_SAMPLES
+from ambient.audio_format import CHUNK_SAMPLES
 from ambient.clock import Clock
 from ambient.devices.protocols import Camera, Frame, Microphone
 from ambient.events import MediaEnded

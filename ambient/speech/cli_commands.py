@@ -6,39 +6,22 @@ import argparse
 import json
 from pathlib import Path
 
+from ambient.audio.decoding import decode_audio
 from ambient.config import Settings
-from ambient.devices.file_backends import decode_audio
 from ambient.errors import MediaError
 from ambient.models import ModelStore
-from ambient.speech.recognition import Recognizer
+from ambient.speech.recognizers import build_speech_to_text
 
 
-def build_recognizer(name: str, settings: Settings, store: ModelStore) -> Recognizer:
-    from ambient.assistant.skills import default_skills
-    from ambient.speech.command_recognizer import CommandRecognizer
-    from ambient.speech.recognition import HybridRecognizer
-    from ambient.speech.whisper_recognizer import configured_whisper
-
-    stt = settings.stt
-    templates = [t for skill in default_skills() for phrases in skill.phrases.values() for t in phrases]
-    if name == "commands":
-        return CommandRecognizer(templates)
-    whisper = configured_whisper(stt, store)
-    if name == "whisper":
-        return whisper
-    return HybridRecognizer(
-        CommandRecognizer(templates), whisper, stt.command_confidence, stt.command_agreement
-    )
-
-
-def transcribe_command(args: argparse.Namespace, settings: Settings) -> int:
+def transcribe_command(args: argparse.Namespace, settings: Settings, phrases: list[str]) -> int:
+    """`phrases`: what the command grammar listens for (the skills' phrases)."""
     from ambient.audio.resample import to_int16
 
     files: list[Path] = args.files
     for path in files:  # every file is checked before any model loads: a typo fails at once
         if not path.is_file():
             raise MediaError(f"audio file {path} not found; give WAV or FLAC files")
-    recognizer = build_recognizer(args.recognizer, settings, ModelStore())
+    recognizer = build_speech_to_text(args.recognizer, settings.stt, ModelStore(), phrases).recognizer
     for path in files:
         samples = to_int16(decode_audio(path))
         heard = recognizer.transcribe(samples)

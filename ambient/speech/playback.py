@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
+from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.clock import Clock
 from ambient.devices.protocols import Speaker
 

@@ -10,7 +10,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import SAMPLE_RATE
+from ambient.audio_format import SAMPLE_RATE
 
 
 @dataclass(frozen=True)

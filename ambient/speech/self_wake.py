@@ -9,18 +9,29 @@ in the playback, so barge-in still works.
 from __future__ import annotations
 
 import threading
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import CHUNK_SAMPLES
+from ambient.audio_format import CHUNK_SAMPLES
 from ambient.clock import Clock
+
+
+class ChunkDetector(Protocol):
+    """A wake-word detector as this check needs it (the wakeword package's detectors are these;
+    it is spelt out here because the wakeword package imports speech for training voices)."""
+
+    def reset(self) -> None: ...
+
+    def process(self, chunk: npt.NDArray[np.int16]) -> tuple[object, ...]: ...
+
 
 PRIME_CHUNKS = 30  # 2.4 s
 
 
 class PlaybackWakeDetector:
-    def __init__(self, detector: object, clock: Clock, window_s: float = 1.5) -> None:
+    def __init__(self, detector: ChunkDetector, clock: Clock, window_s: float = 1.5) -> None:
         self._detector = detector
         self._clock = clock
         self._window_s = window_s
@@ -35,9 +46,9 @@ class PlaybackWakeDetector:
     def _prime(self) -> None:
         """Fill the detector's feature history with silence: a fresh detector cannot score its
         first two seconds, and a reply's first word may be the wake word."""
-        self._detector.reset()  # type: ignore[attr-defined]
+        self._detector.reset()
         for _ in range(PRIME_CHUNKS):
-            self._detector.process(self._silence)  # type: ignore[attr-defined]
+            self._detector.process(self._silence)
         self._primed = True
 
     def feed(self, played: npt.NDArray[np.int16]) -> None:
@@ -53,7 +64,7 @@ class PlaybackWakeDetector:
                 offset += take
                 if self._fill == CHUNK_SAMPLES:
                     self._fill = 0
-                    if self._detector.process(self._chunk):  # type: ignore[attr-defined]
+                    if self._detector.process(self._chunk):
                         self._last_hit = self._clock.now()
                         self.hits += 1
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import SAMPLE_RATE
+from ambient.audio_format import SAMPLE_RATE
 from ambient.config import SttSettings
 from ambient.errors import DependencyError
 from ambient.models import ModelStore

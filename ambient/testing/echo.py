@@ -10,7 +10,7 @@ import threading
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import CHUNK_SAMPLES
+from ambient.audio_format import CHUNK_SAMPLES
 from ambient.devices.file_backends import WavFileMicrophone, WavFileSpeaker
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import SAMPLE_RATE
+from ambient.audio_format import SAMPLE_RATE
 
 
 @dataclass(frozen=True)

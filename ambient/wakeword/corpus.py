@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import SAMPLE_RATE
+from ambient.audio.decoding import decode_audio
 from ambient.audio.vad import VAD_WINDOW, SileroVad
-from ambient.devices.file_backends import decode_audio
+from ambient.audio_format import SAMPLE_RATE
 from ambient.errors import MediaError
 from ambient.speech import espeak
 from ambient.speech.piper import PiperVoice

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
+from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
+from ambient.wakeword.detector import WakeWordHit
 from ambient.wakeword.features import (
     EMBEDDING_DIM,
     HEAD_WINDOW,
@@ -20,14 +19,6 @@ from ambient.wakeword.policy import TriggerPolicy, TriggerSettings
 
 _NO_HITS: tuple[WakeWordHit, ...] = ()
 _LAP = 200
-
-
-@dataclass(frozen=True)
-class WakeWordHit:
-    model: str
-    score: float
-    end_sample: int
-    """The sample offset (since the stream began) at the end of the chunk that fired."""
 
 
 class WakeWordEngine:

@@ -10,7 +10,8 @@ import numpy as np
 import numpy.typing as npt
 from tqdm import tqdm
 
-from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
+from ambient.audio.decoding import decode_audio
+from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.errors import MediaError
 from ambient.wakeword.corpus import audio_files, background_pool
 from ambient.wakeword.scoring import ChunkScorer
@@ -133,8 +134,6 @@ def positive_peaks(
 ) -> npt.NDArray[np.float32]:
     """Each clip mixed into a random stretch of real noise at the SNR, after a warm-up lead; the
     highest effective score from the clip's start on (the noise before it cannot count)."""
-    from ambient.devices.file_backends import decode_audio
-
     rng = np.random.default_rng(settings.seed)
     peaks = np.zeros(len(files), dtype=np.float32)
     lead, tail = int(LEAD_S * SAMPLE_RATE), int(TAIL_S * SAMPLE_RATE)
@@ -154,8 +153,6 @@ def background_scores(
     scorer: ChunkScorer, files: list[Path], settings: EvalSettings
 ) -> tuple[list[BackgroundStream], float]:
     """Effective scores over every background file (from `background_start` on), and the hours."""
-    from ambient.devices.file_backends import decode_audio
-
     streams, seconds = [], 0.0
     for path in tqdm(files, desc=f"{scorer.name} background", unit="file", disable=None):
         audio = decode_audio(path)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
-from ambient.wakeword.engine import WakeWordHit
+from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
+from ambient.wakeword.detector import WakeWordHit
 from ambient.wakeword.policy import TriggerPolicy, TriggerSettings
 from ambient.wakeword.scoring import MicroWakeWordScorer
 

@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 from tqdm import tqdm
 
-from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.audio.vad import SileroVad
+from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.errors import MediaError
 from ambient.models import ModelStore
 from ambient.speech.piper import PiperVoice

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
+from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.clock import FakeClock
 from ambient.devices.file_backends import VideoFileCamera, WavFileMicrophone, WavFileSpeaker
 from ambient.devices.indicator import LoggingIndicator, NullButton

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from ambient.audio.ring import CHUNK_SAMPLES
 from ambient.audio.segmenter import SegmenterSettings
 from ambient.audio.speech_activity import SpeechActivity
+from ambient.audio_format import CHUNK_SAMPLES
 from ambient.models import ModelStore
 from tests.conftest import one_line_error, run_cli
 

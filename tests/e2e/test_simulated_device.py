@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ambient.audio.ring import SAMPLE_RATE
+from ambient.audio_format import SAMPLE_RATE
+from ambient.device import Device
 from ambient.devices.file_backends import WavFileMicrophone
 from ambient.events import (
     ChannelStats,
@@ -27,7 +28,6 @@ from ambient.events import (
 )
 from ambient.models import ModelStore
 from ambient.runtime.bus import EventBus
-from ambient.runtime.device import Device
 from tests.conftest import simulated_settings
 
 

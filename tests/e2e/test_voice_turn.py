@@ -14,9 +14,9 @@ import soundfile
 
 from ambient.cloud.ledger import AuditLedger
 from ambient.cloud.reasoner import ledger_path
+from ambient.device import Device
 from ambient.devices.file_backends import WavFileMicrophone, WavFileSpeaker
 from ambient.events import Event, UtteranceCaptured
-from ambient.runtime.device import Device
 from ambient.speech.command_recognizer import trim_quiet
 from ambient.testing.echo import EchoMicrophone, EchoPath, EchoSpeaker
 from ambient.testing.fake_cloud import CloudScript, FakeCloud
@@ -388,3 +388,47 @@ def test_the_second_check_keeps_real_wakes_and_takes_back_false_ones(data_dir: P
     captured = {e.correlation_id for e in history if e.type == "UtteranceCaptured"}
     for check in rejected:
         assert check.correlation_id not in captured and check.correlation_id in abandoned
+
+
+class FailingFirstTurn:
+    """The device's recogniser with a fault injected (a crashed model) until the second wake word."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.name = "failing"
+        self.failing = True
+        self.wakes = 0
+
+    def heal_on_second_wake(self, event: Event) -> None:
+        if event.type == "WakeWordDetected":
+            self.wakes += 1
+            self.failing = self.wakes < 2
+
+    def transcribe(self, samples: np.ndarray) -> object:
+        if self.failing:
+            raise RuntimeError("injected recogniser fault")
+        return self.inner.transcribe(samples)  # type: ignore[attr-defined]
+
+
+def test_a_failed_turn_says_so_and_the_next_turn_works(data_dir: Path, tmp_path: Path) -> None:
+    command = spoken_command("what time is it", tmp_path / "command.wav")
+    files = [data_dir / WAKE, command, _silence(tmp_path / "pause.wav", 3.0), data_dir / WAKE_AGAIN, command]
+    settings = simulated_settings(
+        data_dir, tmp_path, "camera.backend=none", "microphone.realtime=true",
+        "microphone.files=" + ",".join(str(f) for f in files),
+    )  # fmt: skip
+    device = Device(settings, simulate=True)
+    faulty = FailingFirstTurn(device.recognizer)
+    device.recognizer = faulty  # type: ignore[assignment]
+    device.bus.subscribe(faulty.heal_on_second_wake)
+    history = device.bus.keep_history()
+    device.open()
+    asyncio.run(device.run(duration_s=30))
+    wakes = [e for e in history if e.type == "WakeWordDetected"]
+    assert len(wakes) == 2
+    first = wakes[0].correlation_id
+    failures = [e for e in history if e.type == "StageFailed"]
+    assert failures and all(e.correlation_id == first and "injected" in e.error for e in failures)  # type: ignore[attr-defined]
+    apology = [e for e in history if e.type == "ReplyFinished" and e.correlation_id == first]
+    assert apology and apology[0].text.startswith("Sorry, something went wrong")  # type: ignore[attr-defined]
+    assert _turn(history, wakes[1].correlation_id or "") == TURN  # the next turn is whole

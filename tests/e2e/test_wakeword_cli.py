@@ -168,7 +168,7 @@ def test_adapt_retunes_heads_from_the_marked_false_wakes(
 ) -> None:
     """The command a household runs after marking false wakes: nothing to do without marks; with
     marks (real windows the alexa head fired on) a retuned head in the state folder; --reset."""
-    from ambient.devices.file_backends import decode_audio
+    from ambient.audio.decoding import decode_audio
     from ambient.wakeword.evaluation import to_int16
     from ambient.wakeword.false_wakes import FALSE_WAKES_FILE, HardNegativeStore
     from ambient.wakeword.features import FeatureModels

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ambient.audio.decoding import decode_audio
 from ambient.config import WakeWordSettings
-from ambient.devices.file_backends import decode_audio
 from ambient.errors import ModelError
 from ambient.events import FalseWakeMarked, WakeWordDetected
 from ambient.models import ModelStore

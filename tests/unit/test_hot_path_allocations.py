@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from ambient.audio.ring import CHUNK_SAMPLES
 from ambient.audio.segmenter import SegmenterSettings
 from ambient.audio.speech_activity import SpeechActivity
+from ambient.audio_format import CHUNK_SAMPLES
 from ambient.testing.allocations import steady_state_allocations
 
 PER_CHUNK_ALLOCATION = 8.0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ambient.audio.ring import CHUNK_SAMPLES, AudioRing
+from ambient.audio.ring import AudioRing
+from ambient.audio_format import CHUNK_SAMPLES
 
 
 def test_windows_reassemble_the_stream_exactly() -> None:

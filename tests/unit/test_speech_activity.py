@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.audio.segmenter import SegmenterSettings
 from ambient.audio.speech_activity import SpeechActivity, SpeechBoundary
+from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.testing.media import AlignedUtterance, aligned_utterances
 
 TOLERANCE_S = 0.150

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ambient.audio.decoding import decode_audio
 from ambient.config import SttSettings, WakeWordSettings
-from ambient.devices.file_backends import decode_audio
 from ambient.models import ModelStore
 from ambient.speech.whisper_recognizer import configured_whisper
 from ambient.wakeword.confirmation import PhraseConfirmation, phrase_similarity

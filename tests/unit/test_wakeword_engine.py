@@ -8,13 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ambient.audio.ring import CHUNK_SAMPLES, SAMPLE_RATE
+from ambient.audio.decoding import decode_audio
+from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.config import WakeWordSettings
-from ambient.devices.file_backends import decode_audio
 from ambient.errors import ModelError
 from ambient.models import ModelStore
+from ambient.wakeword.detector import WakeWordHit
 from ambient.wakeword.detectors import build_wake_detector
-from ambient.wakeword.engine import WakeWordEngine, WakeWordHit
+from ambient.wakeword.engine import WakeWordEngine
 from ambient.wakeword.heads import WakeWordHead
 from ambient.wakeword.micro import MicroWakeWordEngine
 

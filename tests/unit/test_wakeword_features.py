@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ambient.audio.ring import CHUNK_SAMPLES
-from ambient.devices.file_backends import decode_audio
+from ambient.audio.decoding import decode_audio
+from ambient.audio_format import CHUNK_SAMPLES
 from ambient.models import ModelStore
 from ambient.testing.allocations import steady_state_allocations
 from ambient.wakeword.features import WARMUP_CHUNKS, FeatureModels, StreamingFeatures

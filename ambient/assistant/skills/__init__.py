@@ -21,4 +21,10 @@ def default_skills() -> list[Skill]:
     ]
 
 
-__all__ = ["Reply", "Skill", "SkillContext", "default_skills"]
+def skill_phrases(skills: list[Skill] | None = None) -> list[str]:
+    """Every phrase template of the skills: what the command grammar listens for."""
+    chosen = default_skills() if skills is None else skills
+    return [template for skill in chosen for phrases in skill.phrases.values() for template in phrases]
+
+
+__all__ = ["Reply", "Skill", "SkillContext", "default_skills", "skill_phrases"]

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from ambient.assistant.conversation import ConversationStage
 from ambient.assistant.listening import ListeningCore, ListeningStage, ResetListening
-from ambient.assistant.skills import SkillContext, default_skills
+from ambient.assistant.skills import SkillContext, default_skills, skill_phrases
 from ambient.assistant.timer_stage import TimerStage
 from ambient.assistant.timers import TimerStore
 from ambient.assistant.turn import TurnSettings, TurnTracker
@@ -45,9 +45,8 @@ from ambient.runtime.bus import EventBus
 from ambient.runtime.capture import CameraCapture, CapturedFrame, MicrophoneCapture
 from ambient.runtime.channels import FrameSlot, MediaChannel
 from ambient.runtime.supervisor import RestartPolicy, StageSpec, Supervisor
-from ambient.speech.command_recognizer import CommandRecognizer
 from ambient.speech.playback import ReplyPlayer
-from ambient.speech.recognition import HybridRecognizer
+from ambient.speech.recognizers import build_speech_to_text
 from ambient.speech.self_wake import PlaybackWakeDetector
 from ambient.speech.voice import DeviceVoice
 from ambient.speech.whisper_recognizer import configured_whisper
@@ -178,25 +177,25 @@ class Device:
         settings = self.settings
         state_dir = self.state_dir
         self.skills = default_skills()
-        templates = [t for skill in self.skills for phrases in skill.phrases.values() for t in phrases]
         stt = settings.stt
-        commands = CommandRecognizer(templates)
-        whisper = configured_whisper(stt, store)
-        sure = {"hybrid": stt.command_confidence, "commands": 0.0, "whisper": 2.0}[stt.recognizer]
-        self.recognizer = HybridRecognizer(commands, whisper, sure, stt.command_agreement)
+        speech_to_text = build_speech_to_text(stt.recognizer, stt, store, skill_phrases(self.skills))
+        self.recognizer = speech_to_text.recognizer
         wake = settings.wakeword
-        self.wake_check = PhraseConfirmation(whisper, wake.confirm_similarity) if wake.confirm else None
+        self.wake_check = None
+        if wake.confirm:
+            whisper = speech_to_text.whisper or configured_whisper(stt, store)
+            self.wake_check = PhraseConfirmation(whisper, wake.confirm_similarity)
         self.timers = TimerStore(state_dir / "timers.sqlite")
         self.volume = VolumeControl(state_dir / "volume.json", settings.assistant.volume)
         self.reasoner = build_reasoner(settings.cloud, state_dir, self.clock, self._household_names)
         self.voice = DeviceVoice(
             store, prefer=settings.assistant.voice, threads=settings.assistant.voice_threads
         )
-        self.playback_wake = (
-            PlaybackWakeDetector(build_wake_detector(settings.wakeword, store), self.clock)
-            if settings.wakeword.engine != "none"
-            else None
+        # a second detector listens to what the speaker plays: the device never wakes on itself
+        own_voice = (
+            build_wake_detector(settings.wakeword, store) if settings.wakeword.engine != "none" else None
         )
+        self.playback_wake = PlaybackWakeDetector(own_voice, self.clock) if own_voice is not None else None
 
     def _household_names(self) -> list[str]:
         """Names the privacy policy keeps on the device: the gallery's people and who is here."""
