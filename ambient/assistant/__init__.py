@@ -1,1 +1,3 @@
-"""The assistant: turns (wake word to utterance), and later the router, skills and replies."""
+"""The assistant: the listening stage (VAD and wake word to a captured command), the turn
+tracker, the conversation stage (recognition, intents, local skills or the cloud, the spoken
+reply), prepared replies, timers and volume."""

@@ -1,4 +1,5 @@
-"""Audio cores: ring buffer, resampling, Silero VAD and the end-of-turn segmenter."""
+"""Audio cores: decoding recorded media, resampling, the ring buffer, Silero VAD, the end-of-turn
+segmenter and the utterance recorder (the format itself is ambient.audio_format)."""
 
 from ambient.audio.ring import AudioRing
 from ambient.audio.segmenter import EndOfTurnSegmenter, SegmenterSettings

@@ -1,1 +1,2 @@
-"""Bus, channels, supervisor, event log and the device assembled from configuration."""
+"""What every stage runs on and knows no capability: the event bus, media channels, the
+supervisor, capture from devices and the event log (the device is assembled in ambient.device)."""

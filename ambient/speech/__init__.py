@@ -1,1 +1,2 @@
-"""Speech out (and, later, speech in): phonemes, the Piper voice, the espeak-ng voice."""
+"""Speech in and out: the command grammar and Whisper behind one builder, the Piper and espeak-ng
+voices, interruptible playback, and self-wake suppression."""

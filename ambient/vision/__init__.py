@@ -1,1 +1,2 @@
-"""Vision cores: face detection (tracking and identity come next)."""
+"""Vision: face detection, tracking, identity (encodings, per-person thresholds, the encrypted
+gallery, enrolment, evaluation) and the presence pipeline and stage."""
