@@ -67,6 +67,20 @@ class SpeakerSettings:
 
 
 @dataclass(frozen=True)
+class PanelSettings:
+    """The device's own controls: a push button and a status light."""
+
+    button: str = field(default="none", metadata=_choices("none", "gpio"))
+    """gpio: a push button between `button_pin` and ground (Raspberry Pi, gpiozero)."""
+    button_pin: int = field(default=17, metadata=_range(0, 27))
+    indicator: str = field(default="log", metadata=_choices("log", "gpio"))
+    """log: the state goes to the log; gpio: an RGB LED on the three pins below."""
+    led_red_pin: int = field(default=5, metadata=_range(0, 27))
+    led_green_pin: int = field(default=6, metadata=_range(0, 27))
+    led_blue_pin: int = field(default=13, metadata=_range(0, 27))
+
+
+@dataclass(frozen=True)
 class VadSettings:
     threshold: float = field(default=0.5, metadata=_range(0.0, 1.0))
     release_threshold: float = field(default=0.35, metadata=_range(0.0, 1.0))
@@ -216,6 +230,7 @@ class Settings:
     microphone: MicrophoneSettings = MicrophoneSettings()
     camera: CameraSettings = CameraSettings()
     speaker: SpeakerSettings = SpeakerSettings()
+    panel: PanelSettings = PanelSettings()
     vad: VadSettings = VadSettings()
     wakeword: WakeWordSettings = WakeWordSettings()
     turn: TurnSettingsConfig = TurnSettingsConfig()

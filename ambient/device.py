@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ambient.assistant.conversation import ConversationStage
+from ambient.assistant.indicator import TurnIndicator
 from ambient.assistant.listening import ListeningCore, ListeningStage, ResetListening
 from ambient.assistant.skills import SkillContext, default_skills, skill_phrases
 from ambient.assistant.timer_stage import TimerStage
@@ -27,7 +28,6 @@ from ambient.clock import Clock, MonotonicClock
 from ambient.cloud.reasoner import build_reasoner
 from ambient.config import Settings
 from ambient.context.store import ContextStore
-from ambient.devices.protocols import IndicatorState
 from ambient.devices.registry import DeviceBundle, build_devices
 from ambient.events import (
     ChannelStats,
@@ -136,6 +136,8 @@ class Device:
         # heads retuned by `ambient wakeword adapt` on this household's marked false wakes win
         self.wake = build_wake_detector(settings.wakeword, store, adapted_heads_dir(self.state_dir))
         self.context = ContextStore()
+        self.bus.subscribe(self.context.on_event)
+        self.bus.subscribe(TurnIndicator(self.devices.indicator))
         self.presence: PresencePipeline | None = None
         self.privacy_on = False
         self._build_voice_turn(store)
@@ -153,7 +155,6 @@ class Device:
                 settings=PresenceSettings(
                     leave_after_s=vision.leave_after_s, full_scan_every=vision.full_scan_every
                 ),
-                context=self.context,
             )
         runtime = settings.runtime
         self.supervisor = Supervisor(
@@ -215,8 +216,9 @@ class Device:
         if on == self.privacy_on:
             return
         self.privacy_on = on
-        self.devices.indicator.show(IndicatorState.PRIVATE if on else IndicatorState.IDLE, reason)
-        self.bus.publish(PrivacyModeChanged(t=self.clock.now(), on=on, reason=reason))
+        self.bus.publish(
+            PrivacyModeChanged(t=self.clock.now(), on=on, reason=reason)
+        )  # the indicator follows
 
     def _remember_wake(self, event: Event) -> None:
         if isinstance(event, WakeWordDetected):
@@ -227,8 +229,12 @@ class Device:
             self._last_wake = None  # the device answered: a press now is about privacy, not the wake
 
     def _button_pressed(self) -> None:
-        """Soon after a wake nobody meant (and before any reply), the button says "that wasn't for
-        you": the wake is marked false and its turn dropped. Otherwise it toggles privacy mode."""
+        """While the device talks, the button stops the reply. Soon after a wake nobody meant (and
+        before any reply), it says "that wasn't for you": the wake is marked false and its turn
+        dropped. Otherwise it toggles privacy mode."""
+        if self.player.playing:
+            self.conversation.interrupt("button")
+            return
         wake, self._last_wake = self._last_wake, None
         window = self.settings.wakeword.false_wake_button_s
         if wake is not None and not self.privacy_on and self.clock.now() - wake[1] <= window:

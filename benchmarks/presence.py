@@ -97,7 +97,7 @@ def main() -> None:
         delays = []
         wall, cpu = time.perf_counter(), time.process_time()
         for index, frame in enumerate(frames):
-            for event in pipeline.process(frame, index / fps):
+            for event in pipeline.process(frame, index / fps).events:
                 if isinstance(event, FaceIdentified):
                     delays.append(event.after_s)
                     truth = visible_people(meta, index)

@@ -10,7 +10,7 @@ from pathlib import Path
 from ambient.clock import Clock
 from ambient.config import Settings
 from ambient.devices.file_backends import VideoFileCamera, WavFileMicrophone, WavFileSpeaker
-from ambient.devices.indicator import LoggingIndicator, NullButton
+from ambient.devices.indicator import GpioButton, GpioRgbIndicator, LoggingIndicator, NullButton
 from ambient.devices.protocols import Button, Camera, Indicator, Microphone, Speaker
 from ambient.errors import AmbientError, MediaError
 
@@ -116,6 +116,20 @@ def _has_output() -> bool:
         return False
 
 
+def build_indicator(settings: Settings) -> Indicator:
+    panel = settings.panel
+    if panel.indicator == "gpio":
+        return GpioRgbIndicator(panel.led_red_pin, panel.led_green_pin, panel.led_blue_pin)
+    return LoggingIndicator()
+
+
+def build_button(settings: Settings) -> Button:
+    panel = settings.panel
+    if panel.button == "gpio":
+        return GpioButton(panel.button_pin)
+    return NullButton()
+
+
 def build_devices(settings: Settings, clock: Clock, simulate: bool) -> DeviceBundle:
     microphone = build_microphone(settings, clock, simulate)
     camera = build_camera(settings, clock, simulate)
@@ -124,7 +138,7 @@ def build_devices(settings: Settings, clock: Clock, simulate: bool) -> DeviceBun
         microphone=microphone,
         camera=camera,
         speaker=speaker,
-        indicator=LoggingIndicator(),
-        button=NullButton(),
+        indicator=build_indicator(settings),
+        button=build_button(settings),
         simulated=isinstance(microphone, WavFileMicrophone),
     )

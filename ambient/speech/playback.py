@@ -152,6 +152,14 @@ class ReplyPlayer:
         task.cancel()
         return False
 
+    def _play_piece(self, out: npt.NDArray[np.int16]) -> None:
+        """On the speaker's thread: the piece to the speaker, then to whoever listens to what is
+        played (the self-wake check runs a wake-word model: never on the event loop)."""
+        if self._speaker is not None:
+            self._speaker.play(out)
+        if self._on_played is not None:
+            self._on_played(out)
+
     async def _play_samples(self, samples: npt.NDArray[np.int16], result: PlaybackResult) -> bool:
         """Play one sentence; False when interrupted part-way."""
         loop = asyncio.get_running_loop()
@@ -164,14 +172,11 @@ class ReplyPlayer:
             np.multiply(piece, self._gain(), out=self._scaled[:size])
             np.copyto(self._out[:size], self._scaled[:size], casting="unsafe")
             out = self._out[:size]
-            if self._speaker is not None:
-                await loop.run_in_executor(self._speaker_executor, self._speaker.play, out)
+            await loop.run_in_executor(self._speaker_executor, self._play_piece, out)
             if result.first_sample_t is None:
                 result.first_sample_t = self._clock.now()
                 if self._on_first_sample is not None:
                     self._on_first_sample(result.first_sample_t)
-            if self._on_played is not None:
-                self._on_played(out)
             due = started + (index + 1) * CHUNK_SAMPLES / SAMPLE_RATE - LEAD_S
             wait = due - self._clock.now()
             if wait > 0:

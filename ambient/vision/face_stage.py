@@ -49,9 +49,9 @@ class PresenceStage:
             if isinstance(item, ControlMessage) or self._paused():
                 continue  # privacy mode: frames are dropped unseen
             index, now, frame = item.index, item.t, item.frame
-            events = await loop.run_in_executor(self._executor, self.pipeline.process, frame, now)
+            result = await loop.run_in_executor(self._executor, self.pipeline.process, frame, now)
             self.frames_processed += 1
-            boxes = self.pipeline.last_boxes
+            boxes = result.boxes
             if len(boxes) != last_count or (boxes and now - last_published >= self._repeat_s):
                 height, width = frame.shape[:2]
                 self._bus.publish(
@@ -59,5 +59,5 @@ class PresenceStage:
                 )
                 last_published = now
                 last_count = len(boxes)
-            for event in events:
+            for event in result.events:
                 self._bus.publish(event)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ambient.context.store import ContextStore
 from ambient.devices.protocols import Frame
 from ambient.events import Event, FaceIdentified, PersonArrived, PersonLeft, UnknownPersonSeen
 from ambient.vision.detection import HogFaceDetector
@@ -35,6 +34,13 @@ class PresenceSettings:
     is often its worst, and a household member should not stay a stranger for long."""
 
 
+@dataclass(frozen=True)
+class FrameResult:
+    boxes: tuple[tuple[int, int, int, int], ...]
+    """Every face found in the frame (left, top, width, height), for `FacesDetected`."""
+    events: list[Event]
+
+
 class PresencePipeline:
     """One frame in, the events it causes out. Synchronous, so it runs in an executor or a test."""
 
@@ -45,22 +51,20 @@ class PresencePipeline:
         matcher: IdentityMatcher,
         tracker: Tracker | None = None,
         settings: PresenceSettings | None = None,
-        context: ContextStore | None = None,
     ) -> None:
         self.detector = detector
         self.encoder = encoder
         self.matcher = matcher
         self.tracker = tracker or Tracker()
         self.settings = settings or PresenceSettings()
-        self.context = context or ContextStore()
         self._votes: dict[int, list[Match]] = {}
         self._present: dict[str, set[int]] = {}
         self._leaving: dict[str, tuple[float, int]] = {}
         self.encodings_computed = 0
         self._frame_count = -1
-        self.last_boxes: tuple[tuple[int, int, int, int], ...] = ()
 
-    def process(self, frame: Frame, t: float) -> list[Event]:
+    def process(self, frame: Frame, t: float) -> FrameResult:
+        """The faces found in this frame and the events they cause."""
         events: list[Event] = []
         self._frame_count += 1
         if self._frame_count % self.settings.full_scan_every == 0:
@@ -69,7 +73,6 @@ class PresencePipeline:
             boxes = self.detector.detect_near(frame, [tr.predicted(t) for tr in self.tracker.tracks.values()])
         else:
             boxes = ()
-        self.last_boxes = boxes
         update = self.tracker.update(boxes, t)
         rgb: np.ndarray | None = None
         for track in [*update.new, *update.matched]:
@@ -97,9 +100,8 @@ class PresencePipeline:
                 del self._leaving[key]
                 self._present.pop(key, None)
                 person = "unknown" if key.startswith("unknown:") else key
-                self.context.person_left(person, track_id)
                 events.append(PersonLeft(t=t, person=person, track_id=track_id))
-        return events
+        return FrameResult(tuple(boxes), events)
 
     def _needs_encoding(self, track: Track, t: float) -> bool:
         if track.identity is None:
@@ -136,7 +138,6 @@ class PresencePipeline:
             if not tracks:
                 self._present.pop(previous, None)
                 person = "unknown" if previous.startswith("unknown:") else previous
-                self.context.person_left(person, track.track_id)
                 events.append(PersonLeft(t=t, person=person, track_id=track.track_id))
             track.identity = None
             track.first_seen = t  # the new decision gets its own window
@@ -164,7 +165,6 @@ class PresencePipeline:
         self._leaving.pop(key, None)
         self._present.setdefault(key, set()).add(track.track_id)
         if not returning:
-            self.context.person_arrived(person, track.track_id, t)
             events.append(PersonArrived(t=t, person=person, track_id=track.track_id))
             if name is None:
                 events.append(UnknownPersonSeen(t=t, track_id=track.track_id, distance=round(distance, 4)))

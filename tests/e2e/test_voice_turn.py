@@ -432,3 +432,29 @@ def test_a_failed_turn_says_so_and_the_next_turn_works(data_dir: Path, tmp_path:
     apology = [e for e in history if e.type == "ReplyFinished" and e.correlation_id == first]
     assert apology and apology[0].text.startswith("Sorry, something went wrong")  # type: ignore[attr-defined]
     assert _turn(history, wakes[1].correlation_id or "") == TURN  # the next turn is whole
+
+
+def test_the_button_stops_a_reply(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pressed while the device talks, the button cuts the reply (and does not toggle privacy)."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-not-a-real-key")
+    question = spoken_command("tell me a story about dragons", tmp_path / "question.wav")
+    long_story = " ".join(f"Sentence number {n} of a long story about a dragon." for n in range(1, 30))
+    files = [data_dir / WAKE, question, _silence(tmp_path / "pause.wav", 12.0)]
+    with FakeCloud(CloudScript(reply=long_story, tokens_per_s=8)) as cloud:
+        settings = simulated_settings(
+            data_dir, tmp_path, "camera.backend=none", "microphone.realtime=true",
+            "microphone.files=" + ",".join(str(f) for f in files),
+            "cloud.provider=anthropic", f"cloud.base_url={cloud.base_url}",
+        )  # fmt: skip
+        device = Device(settings, simulate=True)
+        device.devices = dataclasses.replace(device.devices, button=ButtonPressedAt(after_s=10.0))
+        history = device.bus.keep_history()
+        device.open()
+        asyncio.run(device.run(duration_s=14))
+    started = _first(history, "ReplyStarted")
+    finished = [
+        e for e in history if e.type == "ReplyFinished" and e.correlation_id == started.correlation_id
+    ]
+    assert len(finished) == 1 and finished[0].interrupted  # type: ignore[attr-defined]
+    assert finished[0].reason == "button"  # type: ignore[attr-defined]
+    assert not [e for e in history if e.type == "PrivacyModeChanged"]
