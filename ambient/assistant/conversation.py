@@ -58,8 +58,8 @@ async def _one(text: str) -> AsyncIterator[str]:
     yield text
 
 
-EarlyEndRequest = Callable[[str, str, Callable[[UtteranceCaptured], None], Callable[[], None]], bool]
-"""The listening stage's `request_early_end(correlation_id, reason, on_end, on_resume)`."""
+EarlyEndRequest = Callable[[str, int, str, Callable[[UtteranceCaptured], None], Callable[[], None]], bool]
+"""The listening stage's `request_early_end(correlation_id, pause_id, reason, on_end, on_resume)`."""
 
 
 class ConversationStage:
@@ -106,8 +106,8 @@ class ConversationStage:
 
     # --- the utterance sink (called by the listening stage on the event loop) ------------------
 
-    def pause(self, correlation_id: str, samples: npt.NDArray[np.int16]) -> None:
-        self._spawn(self._try_early(correlation_id, samples), correlation_id)
+    def pause(self, correlation_id: str, pause_id: int, samples: npt.NDArray[np.int16]) -> None:
+        self._spawn(self._try_early(correlation_id, pause_id, samples), correlation_id)
 
     def captured(self, event: UtteranceCaptured, samples: npt.NDArray[np.int16]) -> None:
         self._start_turn(ReplyTurn(event.correlation_id or "", self._publish), samples, None)
@@ -146,7 +146,7 @@ class ConversationStage:
 
     # --- a turn ----------------------------------------------------------------------------------
 
-    async def _try_early(self, cid: str, samples: npt.NDArray[np.int16]) -> None:
+    async def _try_early(self, cid: str, pause_id: int, samples: npt.NDArray[np.int16]) -> None:
         """A pause inside a turn: if what was said so far is already complete, end the turn when
         the pause is long enough, instead of waiting out the VAD hang-over (the largest part of
         the reply latency), and prepare the reply meanwhile (see `ReplyTurn`)."""
@@ -164,7 +164,8 @@ class ConversationStage:
                 self._turn.cancel()
 
         # on_end commits the turn: the listening stage ended it, so no other capture will come
-        if self.request_early_end(cid, reason, lambda _: turn.commit(), resumed):
+        # the answer names its pause: one for an older pause of the same turn is refused
+        if self.request_early_end(cid, pause_id, reason, lambda _: turn.commit(), resumed):
             self._start_turn(turn, samples, heard)
 
     def _complete(self, heard: Transcript) -> str | None:

@@ -36,8 +36,9 @@ from ambient.wakeword.detector import WakeWordDetector, WakeWordHit
 class UtteranceSink(Protocol):
     """Where captured speech goes (the conversation stage); every call returns at once."""
 
-    def pause(self, correlation_id: str, samples: npt.NDArray[np.int16]) -> None:
-        """The user paused inside a turn: a complete command may already be there."""
+    def pause(self, correlation_id: str, pause_id: int, samples: npt.NDArray[np.int16]) -> None:
+        """The user paused inside a turn: a complete command may already be there. An answer
+        (`request_early_end`) names `pause_id`; one for a pause that is over is refused."""
 
     def captured(self, event: UtteranceCaptured, samples: npt.NDArray[np.int16]) -> None:
         """The turn's command, ended by the VAD or the length limit."""
@@ -144,6 +145,9 @@ class ListeningStage:
         self._self_wake = self_wake
         self._early_end = early_end_samples
         self._offered_pause = False
+        self._pauses_offered = 0
+        self._open_pause: int | None = None
+        """The pause the sink was last offered, while it lasts."""
         self._offered_short_pause = False
         self._segment_in_turn = False
         """The open speech segment was (partly) a turn's command: not a barge-in candidate."""
@@ -199,6 +203,7 @@ class ListeningStage:
         quiet = self._core.quiet_samples
         if quiet < self._early_end // 8 or self._early_end <= 0:
             self._offered_pause = False
+            self._open_pause = None  # an answer about the pause that ended now comes too late
             self._drop_pending_end()  # speech resumed: whatever was heard was not the end
             return
         self._end_if_requested()
@@ -208,8 +213,10 @@ class ListeningStage:
         if begin is None:
             return
         self._offered_pause = True
+        self._pauses_offered += 1
+        self._open_pause = self._pauses_offered
         now_sample = self._core.recorder.samples_written
-        self._sink.pause(self._interaction_id, self._command_audio(begin, now_sample))
+        self._sink.pause(self._interaction_id, self._open_pause, self._command_audio(begin, now_sample))
 
     def _offer_short_pause(self) -> None:
         """Once per pause in short speech outside a turn, hand it to the sink (see `short_pause`)."""
@@ -242,14 +249,16 @@ class ListeningStage:
     def request_early_end(
         self,
         correlation_id: str,
+        pause_id: int,
         reason: str,
         on_end: Callable[[UtteranceCaptured], None],
         on_resume: Callable[[], None],
     ) -> bool:
         """The sink heard a complete request in the current pause: end the turn once the pause has
         lasted the early-end time (then `on_end`), unless the user speaks again first (then
-        `on_resume`). False when that turn is no longer being listened to."""
-        if correlation_id != self._interaction_id or not self._turns.active:
+        `on_resume`). False when that turn is no longer being listened to, or the pause the
+        answer is about is over (recognition of an earlier fragment finishing late)."""
+        if correlation_id != self._interaction_id or not self._turns.active or pause_id != self._open_pause:
             return False
         self._drop_pending_end()
         self._pending_end = PendingEnd(correlation_id, reason, on_end, on_resume)

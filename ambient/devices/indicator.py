@@ -46,7 +46,7 @@ class GpioButton:
             self._button = _GpioZeroButton(pin)
         except Exception as error:  # gpiozero's family: no GPIO here, a pin in use, ...
             raise DeviceError(
-                f"GPIO pin {pin} cannot be used for the button ({error}); set panel.button = \"none\" "
+                f'GPIO pin {pin} cannot be used for the button ({error}); set panel.button = "none" '
                 "off a Raspberry Pi, or another panel.button_pin"
             ) from None
         self._button.when_pressed = self._on_press
