@@ -91,6 +91,8 @@ class _Executors:
     speech_in: ThreadPoolExecutor
     speech_out: ThreadPoolExecutor
     speaker: ThreadPoolExecutor
+    state: ThreadPoolExecutor
+    """SQLite and files the turn changes (timers, volume): never on the event loop."""
 
     @staticmethod
     def create() -> _Executors:
@@ -99,13 +101,13 @@ class _Executors:
 
         return _Executors(
             one("microphone"), one("camera"), one("audio"), one("vision"),
-            one("stt"), one("tts"), one("speaker"),
+            one("stt"), one("tts"), one("speaker"), one("state"),
         )  # fmt: skip
 
     def shutdown(self) -> None:
         for executor in (
             self.microphone, self.camera, self.audio, self.vision,
-            self.speech_in, self.speech_out, self.speaker,
+            self.speech_in, self.speech_out, self.speaker, self.state,
         ):  # fmt: skip
             executor.shutdown(wait=False, cancel_futures=True)
 
@@ -302,6 +304,7 @@ class Device:
             self.clock,
             executors.speech_in,
             self.voice.name,
+            state_executor=executors.state,
             on_privacy=lambda on: self.set_privacy(on, "asked by voice"),
         )
         listening = ListeningStage(
@@ -338,6 +341,7 @@ class Device:
             self.clock,
             button_pressed=devices.button.was_pressed,
             on_button=self._button_pressed,
+            executor=executors.state,
         )
         self.supervisor.add(
             StageSpec("timers", timers.run, "timers", "see the log; timers are kept in assistant.state_dir")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from concurrent.futures import Executor
 from typing import Any
 
@@ -77,7 +77,10 @@ class ConversationStage:
         voice_name: str,
         request_early_end: EarlyEndRequest | None = None,
         on_privacy: Callable[[bool], None] | None = None,
+        state_executor: Executor | None = None,
     ) -> None:
+        self._state = state_executor
+        """Where a skill's effect (SQLite timers, the volume file) is applied: never the loop."""
         self.recognizer = recognizer
         self.skills = {skill.name: skill for skill in skills}
         self.matcher = IntentMatcher(
@@ -251,9 +254,9 @@ class ConversationStage:
         if reply.action == "repeat":
             text = self._last_reply or "I haven't said anything yet."
 
-        def commit() -> None:
+        async def commit() -> None:
             # what the request changes happens once the turn is committed, before the reply plays
-            reply.apply()
+            await asyncio.get_running_loop().run_in_executor(self._state, reply.apply)
             if reply.action in ("privacy_on", "privacy_off") and self._on_privacy is not None:
                 self._on_privacy(reply.action == "privacy_on")
             if reply.action == "false_wake":
@@ -266,7 +269,7 @@ class ConversationStage:
             await self._say(turn, _one(text), "local", on_commit=commit)
         else:
             await turn.wait_committed()
-            commit()
+            await commit()
 
     async def _cloud(self, turn: ReplyTurn, question: str, near: Intent | None) -> None:
         self._route(turn, "cloud", "cloud", "question", near.confidence if near else 0.0)
@@ -300,7 +303,7 @@ class ConversationStage:
         sentences: AsyncIterator[str],
         source: str,
         finish: bool = True,
-        on_commit: Callable[[], None] | None = None,
+        on_commit: Callable[[], Awaitable[None]] | None = None,
     ) -> PlaybackResult:
         cid = turn.correlation_id
 
@@ -311,7 +314,7 @@ class ConversationStage:
             # synthesis (and the cloud stream) run ahead; the first sample waits for the commit
             await turn.wait_committed()
             if on_commit is not None:
-                on_commit()
+                await on_commit()
 
         try:
             result = await self.player.play(sentences, on_first_sample=started, before_first_sample=committed)

@@ -3,8 +3,10 @@ off), and watches the button that ends privacy mode."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 
 import numpy as np
 import numpy.typing as npt
@@ -37,7 +39,10 @@ class TimerStage:
         clock: Clock,
         button_pressed: Callable[[], bool] = lambda: False,
         on_button: Callable[[], None] = lambda: None,
+        executor: Executor | None = None,
     ) -> None:
+        self._executor = executor
+        """Where the timer store (SQLite) is read: never the event loop."""
         self._timers = timers
         self._wall = wall_clock
         self._announce = announce
@@ -47,10 +52,12 @@ class TimerStage:
         self._on_button = on_button
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             if self._button_pressed():
                 self._on_button()
-            for timer in self._timers.take_due(self._wall()):
+            due = await loop.run_in_executor(self._executor, self._timers.take_due, self._wall())
+            for timer in due:
                 cid = new_correlation_id()
                 self._bus.publish(TimerRang(t=self._clock.now(), correlation_id=cid, label=timer.label))
                 await self._announce(cid, f"Your {timer.label} timer is done.")
