@@ -4,6 +4,7 @@ audio order, and the turn tracker turns their findings into interactions."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from ambient.runtime.bus import EventBus
 from ambient.runtime.channels import ChannelClosed, ControlMessage, MediaChannel
 from ambient.wakeword.confirmation import CONFIRM_WINDOW_S, Confirmation
 from ambient.wakeword.detector import WakeWordDetector, WakeWordHit
+
+log = logging.getLogger(__name__)
 
 
 class UtteranceSink(Protocol):
@@ -146,8 +149,9 @@ class ListeningStage:
         self._early_end = early_end_samples
         self._offered_pause = False
         self._pauses_offered = 0
-        self._open_pause: int | None = None
-        """The pause the sink was last offered, while it lasts."""
+        self._offer_ends: dict[int, int] = {}
+        """Per pause offered in this turn: the stream sample its audio ran to. An answer about it
+        is stale once the user has said anything after that sample."""
         self._offered_short_pause = False
         self._segment_in_turn = False
         """The open speech segment was (partly) a turn's command: not a barge-in candidate."""
@@ -203,7 +207,6 @@ class ListeningStage:
         quiet = self._core.quiet_samples
         if quiet < self._early_end // 8 or self._early_end <= 0:
             self._offered_pause = False
-            self._open_pause = None  # an answer about the pause that ended now comes too late
             self._drop_pending_end()  # speech resumed: whatever was heard was not the end
             return
         self._end_if_requested()
@@ -214,9 +217,11 @@ class ListeningStage:
             return
         self._offered_pause = True
         self._pauses_offered += 1
-        self._open_pause = self._pauses_offered
         now_sample = self._core.recorder.samples_written
-        self._sink.pause(self._interaction_id, self._open_pause, self._command_audio(begin, now_sample))
+        audio = self._command_audio(begin, now_sample)
+        self._offer_ends[self._pauses_offered] = now_sample
+        log.debug("pause %d offered (audio to %d)", self._pauses_offered, now_sample)
+        self._sink.pause(self._interaction_id, self._pauses_offered, audio)
 
     def _offer_short_pause(self) -> None:
         """Once per pause in short speech outside a turn, hand it to the sink (see `short_pause`)."""
@@ -258,7 +263,16 @@ class ListeningStage:
         lasted the early-end time (then `on_end`), unless the user speaks again first (then
         `on_resume`). False when that turn is no longer being listened to, or the pause the
         answer is about is over (recognition of an earlier fragment finishing late)."""
-        if correlation_id != self._interaction_id or not self._turns.active or pause_id != self._open_pause:
+        if correlation_id != self._interaction_id or not self._turns.active:
+            return False
+        # Stale: the user spoke after the audio this answer is about (a slow recognition of an
+        # earlier fragment returning during a later pause). A VAD flicker inside the same pause
+        # that adds no speech keeps the answer good.
+        offered_to = self._offer_ends.get(pause_id)
+        last_speech = self._core.recorder.samples_written - self._core.quiet_samples
+        if offered_to is None or last_speech > offered_to:
+            log.debug("answer about pause %d refused: speech at %d after its audio (to %s)",
+                      pause_id, last_speech, offered_to)  # fmt: skip
             return False
         self._drop_pending_end()
         self._pending_end = PendingEnd(correlation_id, reason, on_end, on_resume)
@@ -344,6 +358,7 @@ class ListeningStage:
             )
             return
         self._interaction_id = new_correlation_id()
+        self._offer_ends.clear()
         self._bus.publish(
             WakeWordDetected(
                 t=self._clock.now(),

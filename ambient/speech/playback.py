@@ -152,13 +152,16 @@ class ReplyPlayer:
         task.cancel()
         return False
 
-    def _play_piece(self, out: npt.NDArray[np.int16]) -> None:
+    def _play_piece(self, out: npt.NDArray[np.int16]) -> float:
         """On the speaker's thread: the piece to the speaker, then to whoever listens to what is
-        played (the self-wake check runs a wake-word model: never on the event loop)."""
+        played (the self-wake check runs a wake-word model: never on the event loop). Returns
+        when the piece was handed to the speaker."""
         if self._speaker is not None:
             self._speaker.play(out)
+        handed_t = self._clock.now()
         if self._on_played is not None:
             self._on_played(out)
+        return handed_t
 
     async def _play_samples(self, samples: npt.NDArray[np.int16], result: PlaybackResult) -> bool:
         """Play one sentence; False when interrupted part-way."""
@@ -172,9 +175,9 @@ class ReplyPlayer:
             np.multiply(piece, self._gain(), out=self._scaled[:size])
             np.copyto(self._out[:size], self._scaled[:size], casting="unsafe")
             out = self._out[:size]
-            await loop.run_in_executor(self._speaker_executor, self._play_piece, out)
+            handed_t = await loop.run_in_executor(self._speaker_executor, self._play_piece, out)
             if result.first_sample_t is None:
-                result.first_sample_t = self._clock.now()
+                result.first_sample_t = handed_t
                 if self._on_first_sample is not None:
                     self._on_first_sample(result.first_sample_t)
             due = started + (index + 1) * CHUNK_SAMPLES / SAMPLE_RATE - LEAD_S

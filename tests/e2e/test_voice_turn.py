@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,20 @@ def _silence(path: Path, seconds: float) -> Path:
 def _run(
     data_dir: Path, tmp_path: Path, files: list[Path], *overrides: str, seconds: float = 40
 ) -> list[Event]:
+    return _run_device(data_dir, tmp_path, files, *overrides, seconds=seconds)[1]
+
+
+def _run_device(
+    data_dir: Path,
+    tmp_path: Path,
+    files: list[Path],
+    *overrides: str,
+    seconds: float = 40,
+    button: object | None = None,
+    prepare: Callable[[Device], None] | None = None,
+) -> tuple[Device, list[Event]]:
+    """The simulated device in real time on `files`; `button` replaces its button, `prepare` may
+    change it before it runs (a fault injected at its edge)."""
     settings = simulated_settings(
         data_dir,
         tmp_path,
@@ -52,10 +67,14 @@ def _run(
         *overrides,
     )
     device = Device(settings, simulate=True)
+    if button is not None:
+        device.devices = dataclasses.replace(device.devices, button=button)
+    if prepare is not None:
+        prepare(device)
     history = device.bus.keep_history()
     device.open()
     asyncio.run(device.run(duration_s=seconds))
-    return history
+    return device, history
 
 
 def _turn(history: list[Event], cid: str) -> list[str]:
@@ -302,16 +321,8 @@ def test_privacy_mode_pauses_listening_until_the_button(data_dir: Path, tmp_path
     private = spoken_command("privacy mode on", tmp_path / "private.wav")
     files = [data_dir / WAKE, private, _silence(tmp_path / "pause.wav", 3.0), data_dir / WAKE_AGAIN,
              _silence(tmp_path / "after.wav", 4.0), data_dir / WAKE]  # fmt: skip
-    settings = simulated_settings(
-        data_dir, tmp_path, "camera.backend=none", "microphone.realtime=true",
-        "microphone.files=" + ",".join(str(f) for f in files),
-    )  # fmt: skip
-    device = Device(settings, simulate=True)
     # pressed after the second wake word was said, before the third
-    device.devices = dataclasses.replace(device.devices, button=ButtonPressedAt(after_s=17.0))
-    history = device.bus.keep_history()
-    device.open()
-    asyncio.run(device.run(duration_s=40))
+    device, history = _run_device(data_dir, tmp_path, files, button=ButtonPressedAt(after_s=17.0))
     changes = [e for e in history if e.type == "PrivacyModeChanged"]
     assert [(e.on, e.reason) for e in changes] == [(True, "asked by voice"), (False, "button")]  # type: ignore[attr-defined]
     wakes = [e for e in history if e.type == "WakeWordDetected"]
@@ -344,15 +355,7 @@ def test_the_button_soon_after_a_wake_marks_it_false(data_dir: Path, tmp_path: P
     from ambient.wakeword.false_wakes import FALSE_WAKES_FILE, HardNegativeStore
 
     files = [data_dir / WAKE, _silence(tmp_path / "quiet.wav", 6.0)]
-    settings = simulated_settings(
-        data_dir, tmp_path, "camera.backend=none", "microphone.realtime=true",
-        "microphone.files=" + ",".join(str(f) for f in files),
-    )  # fmt: skip
-    device = Device(settings, simulate=True)
-    device.devices = dataclasses.replace(device.devices, button=ButtonPressedAt(after_s=4.0))
-    history = device.bus.keep_history()
-    device.open()
-    asyncio.run(device.run(duration_s=9))
+    _, history = _run_device(data_dir, tmp_path, files, seconds=9, button=ButtonPressedAt(after_s=4.0))
     wake = _first(history, "WakeWordDetected")
     marked = _first(history, "FalseWakeMarked")
     assert marked.correlation_id == wake.correlation_id and marked.reason == "button"  # type: ignore[attr-defined]
@@ -413,17 +416,13 @@ class FailingFirstTurn:
 def test_a_failed_turn_says_so_and_the_next_turn_works(data_dir: Path, tmp_path: Path) -> None:
     command = spoken_command("what time is it", tmp_path / "command.wav")
     files = [data_dir / WAKE, command, _silence(tmp_path / "pause.wav", 3.0), data_dir / WAKE_AGAIN, command]
-    settings = simulated_settings(
-        data_dir, tmp_path, "camera.backend=none", "microphone.realtime=true",
-        "microphone.files=" + ",".join(str(f) for f in files),
-    )  # fmt: skip
-    device = Device(settings, simulate=True)
-    faulty = FailingFirstTurn(device.recognizer)
-    device.recognizer = faulty  # type: ignore[assignment]
-    device.bus.subscribe(faulty.heal_on_second_wake)
-    history = device.bus.keep_history()
-    device.open()
-    asyncio.run(device.run(duration_s=30))
+
+    def inject(device: Device) -> None:
+        faulty = FailingFirstTurn(device.recognizer)
+        device.recognizer = faulty  # type: ignore[assignment]
+        device.bus.subscribe(faulty.heal_on_second_wake)
+
+    _, history = _run_device(data_dir, tmp_path, files, seconds=30, prepare=inject)
     wakes = [e for e in history if e.type == "WakeWordDetected"]
     assert len(wakes) == 2
     first = wakes[0].correlation_id
@@ -441,16 +440,9 @@ def test_the_button_stops_a_reply(data_dir: Path, tmp_path: Path, monkeypatch: p
     long_story = " ".join(f"Sentence number {n} of a long story about a dragon." for n in range(1, 30))
     files = [data_dir / WAKE, question, _silence(tmp_path / "pause.wav", 12.0)]
     with FakeCloud(CloudScript(reply=long_story, tokens_per_s=8)) as cloud:
-        settings = simulated_settings(
-            data_dir, tmp_path, "camera.backend=none", "microphone.realtime=true",
-            "microphone.files=" + ",".join(str(f) for f in files),
-            "cloud.provider=anthropic", f"cloud.base_url={cloud.base_url}",
-        )  # fmt: skip
-        device = Device(settings, simulate=True)
-        device.devices = dataclasses.replace(device.devices, button=ButtonPressedAt(after_s=10.0))
-        history = device.bus.keep_history()
-        device.open()
-        asyncio.run(device.run(duration_s=14))
+        _, history = _run_device(data_dir, tmp_path, files, "cloud.provider=anthropic",
+                                 f"cloud.base_url={cloud.base_url}", seconds=14,
+                                 button=ButtonPressedAt(after_s=10.0))  # fmt: skip
     started = _first(history, "ReplyStarted")
     finished = [
         e for e in history if e.type == "ReplyFinished" and e.correlation_id == started.correlation_id

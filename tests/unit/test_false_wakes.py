@@ -50,6 +50,17 @@ def _wakes(engine: WakeWordEngine, audio: np.ndarray, bus: EventBus | None = Non
     return ends
 
 
+def _mark_every_wake(
+    speech: np.ndarray, model_store: ModelStore, tmp_path: Path
+) -> tuple[HardNegativeStore, EventBus, list[int]]:
+    """The shipped head on the speech, every wake announced and marked false through the bus."""
+    engine = _engine(model_store)
+    store = HardNegativeStore(tmp_path / "false_wakes.sqlite")
+    bus = EventBus()
+    bus.subscribe(FalseWakeRecorder(engine, store.add))
+    return store, bus, _wakes(engine, speech, bus)
+
+
 @pytest.fixture(scope="module")
 def speech(data_dir: Path) -> np.ndarray:
     return to_int16(decode_audio(data_dir / SPEECH))[: SPEECH_SECONDS * 16_000]
@@ -73,11 +84,7 @@ def test_the_engine_keeps_the_windows_it_fired_on(speech: np.ndarray, model_stor
 def test_a_marked_wake_is_stored_as_features_only(
     speech: np.ndarray, model_store: ModelStore, tmp_path: Path
 ) -> None:
-    engine = _engine(model_store)
-    store = HardNegativeStore(tmp_path / "false_wakes.sqlite")
-    bus = EventBus()
-    bus.subscribe(FalseWakeRecorder(engine, store.add))
-    ends = _wakes(engine, speech, bus)
+    store, bus, ends = _mark_every_wake(speech, model_store, tmp_path)
     bus.publish(FalseWakeMarked(t=0.0, correlation_id="never-announced", reason="voice"))
     assert store.count("alexa") == len(ends) == 3
     assert store.windows("alexa").shape == (9, 16, 96)
@@ -91,11 +98,7 @@ def test_a_marked_wake_is_stored_as_features_only(
 def test_adapt_stops_the_marked_wakes_and_keeps_the_word(
     speech: np.ndarray, model_store: ModelStore, tmp_path: Path
 ) -> None:
-    engine = _engine(model_store)
-    store = HardNegativeStore(tmp_path / "false_wakes.sqlite")
-    bus = EventBus()
-    bus.subscribe(FalseWakeRecorder(engine, store.add))
-    before = _wakes(engine, speech, bus)
+    store, _, before = _mark_every_wake(speech, model_store, tmp_path)
     shipped = head_path("alexa")
     result = adapt(load_head(shipped), read_anchors(shipped), store.windows("alexa"), AdaptSettings(0.95))
     assert result.negatives == 9

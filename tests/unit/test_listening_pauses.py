@@ -57,7 +57,10 @@ def stage_in_a_turn() -> tuple[ListeningStage, ScriptedCore, RecordingSink, list
     return stage, core, sink, history
 
 
-def pause(stage: ListeningStage, core: ScriptedCore, quiet: int) -> None:
+def pause(stage: ListeningStage, core: ScriptedCore, quiet: int, chunks: int = 1) -> None:
+    """`chunks` more chunks heard, the VAD quiet for the last `quiet` samples of them."""
+    for _ in range(chunks):
+        core.recorder.write(CHUNK)
     core.quiet_samples = quiet
     stage._offer_pause()  # what the stage does after every chunk inside a turn
 
@@ -82,7 +85,7 @@ def test_an_answer_for_an_older_pause_is_refused() -> None:
         "turn1", second, "sentence complete", ended.append, lambda: resumed.append(True)
     )
     assert not ended
-    pause(stage, core, EARLY_END)
+    pause(stage, core, EARLY_END, chunks=3)
     assert len(ended) == 1 and ended[0].reason == "sentence complete" and not resumed
     assert [e.type for e in history] == ["UtteranceCaptured"]
 
@@ -93,3 +96,18 @@ def test_an_answer_after_speech_resumed_is_refused_too() -> None:
     offered = sink.offers[-1][1]
     pause(stage, core, 0)  # speech resumed before the answer came
     assert not stage.request_early_end("turn1", offered, "command complete", lambda _: None, lambda: None)
+
+
+def test_an_answer_still_about_the_last_words_is_taken_in_a_later_offer() -> None:
+    """The VAD's quiet can dip without new speech (a window near its threshold): the stage offers
+    again, but an answer about the earlier offer still covers everything said, and is taken."""
+    stage, core, sink, _ = stage_in_a_turn()
+    pause(stage, core, 640)
+    first = sink.offers[-1][1]
+    pause(stage, core, 0, chunks=0)  # the quiet counter dips, no new audio, no new speech
+    pause(stage, core, 1920)
+    assert sink.offers[-1][1] != first
+    ended: list[UtteranceCaptured] = []
+    assert stage.request_early_end("turn1", first, "command complete", ended.append, lambda: None)
+    pause(stage, core, EARLY_END, chunks=2)
+    assert len(ended) == 1
