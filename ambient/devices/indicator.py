@@ -58,6 +58,10 @@ class GpioButton:
         pressed, self._pressed = self._pressed, False
         return pressed
 
+    def close(self) -> None:
+        """Release the pin (and gpiozero's hold-detection thread)."""
+        self._button.close()
+
 
 # What the RGB LED shows for each state (red, green, blue, 0-1): the room must tell "listening"
 # from "private" at a glance, so private is the only red.
@@ -98,3 +102,6 @@ class GpioRgbIndicator:
     def show(self, state: IndicatorState, detail: str = "") -> None:
         self._led.color = LED_COLOURS[state]
         self._log.show(state, detail)
+
+    def close(self) -> None:
+        self._led.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -267,11 +268,14 @@ def test_indicator_and_button_contract() -> None:
     assert button.was_pressed() is False
 
 
-def test_gpio_button_without_gpiozero_says_what_to_install() -> None:
-    from ambient.devices.indicator import GpioButton
+def test_gpio_button_without_gpiozero_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ambient.devices.indicator import GpioButton, GpioRgbIndicator
 
+    monkeypatch.setitem(sys.modules, "gpiozero", None)  # as on a machine without the `pi` extra
     with pytest.raises(DependencyError, match=r"ambient\[pi\]"):
         GpioButton(17)
+    with pytest.raises(DependencyError, match=r"ambient\[pi\]"):
+        GpioRgbIndicator(5, 6, 13)
 
 
 def test_looping_video_time_never_goes_back(data_dir: Path) -> None:

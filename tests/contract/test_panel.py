@@ -43,6 +43,9 @@ def test_gpio_button_and_light_from_configuration(mock_pins: MockFactory) -> Non
         levels = tuple(round(mock_pins.pin(n).state, 2) for n in (5, 6, 13))
         assert levels == LED_COLOURS[state]
     assert light.history[-1] == (IndicatorState.DEGRADED, "test")
+    # released, or gpiozero's threads would go on running (and allocating) after the test
+    button.close()  # type: ignore[attr-defined]
+    light.close()
 
 
 def test_panel_mistakes_are_one_line_errors(mock_pins: MockFactory) -> None:
@@ -56,3 +59,12 @@ def test_panel_mistakes_are_one_line_errors(mock_pins: MockFactory) -> None:
     with pytest.raises(DeviceError, match="GPIO pin 17 cannot be used for the button"):
         build_button(settings)
     assert first.name == "gpio:17"
+    first.close()  # type: ignore[attr-defined]
+
+
+def test_off_a_pi_the_gpio_button_says_what_to_do() -> None:
+    """No GPIO on this machine (and no mock pins): one line that says how to run without it."""
+    from ambient.devices.indicator import GpioButton
+
+    with pytest.raises(DeviceError, match=r'set panel\.button = "none" off a Raspberry Pi'):
+        GpioButton(17)
