@@ -156,6 +156,7 @@ class ConversationStage:
         loop = asyncio.get_running_loop()
         heard = await loop.run_in_executor(self._stt, self.recognizer.transcribe, samples)
         reason = self._complete(heard)
+        log.debug("pause %d of %s: heard %r (%s)", pause_id, cid, heard.text, reason or "not complete")
         if reason is None or self.request_early_end is None:
             return
         turn = ReplyTurn(cid, self._publish, committed=False)

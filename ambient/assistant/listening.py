@@ -266,11 +266,12 @@ class ListeningStage:
         if correlation_id != self._interaction_id or not self._turns.active:
             return False
         # Stale: the user spoke after the audio this answer is about (a slow recognition of an
-        # earlier fragment returning during a later pause). A VAD flicker inside the same pause
-        # that adds no speech keeps the answer good.
+        # earlier fragment returning during a later pause). Speech windows less than the VAD's
+        # soft-ending margin past that audio are the same words' tail, not new words (a command
+        # transcribed whole was refused for a window 192 ms past its audio).
         offered_to = self._offer_ends.get(pause_id)
         last_speech = self._core.recorder.samples_written - self._core.quiet_samples
-        if offered_to is None or last_speech > offered_to:
+        if offered_to is None or last_speech > offered_to + PREROLL_SAMPLES:
             log.debug("answer about pause %d refused: speech at %d after its audio (to %s)",
                       pause_id, last_speech, offered_to)  # fmt: skip
             return False

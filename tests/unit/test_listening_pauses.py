@@ -69,7 +69,7 @@ def test_an_answer_for_an_older_pause_is_refused() -> None:
     stage, core, sink, history = stage_in_a_turn()
     pause(stage, core, 640)  # 40 ms into the first pause: offered
     first = sink.offers[-1][1]
-    pause(stage, core, 0)  # the user goes on ...
+    pause(stage, core, 0, chunks=8)  # the user goes on for 0.64 s ...
     pause(stage, core, 640)  # ... and pauses again: a second offer
     second = sink.offers[-1][1]
     assert [o[0] for o in sink.offers] == ["turn1", "turn1"] and first != second
@@ -94,17 +94,17 @@ def test_an_answer_after_speech_resumed_is_refused_too() -> None:
     stage, core, sink, _ = stage_in_a_turn()
     pause(stage, core, 640)
     offered = sink.offers[-1][1]
-    pause(stage, core, 0)  # speech resumed before the answer came
+    pause(stage, core, 0, chunks=5)  # speech resumed (0.4 s of it) before the answer came
     assert not stage.request_early_end("turn1", offered, "command complete", lambda _: None, lambda: None)
 
 
 def test_an_answer_still_about_the_last_words_is_taken_in_a_later_offer() -> None:
-    """The VAD's quiet can dip without new speech (a window near its threshold): the stage offers
-    again, but an answer about the earlier offer still covers everything said, and is taken."""
+    """The VAD's quiet can dip just after the words (their soft tail): the stage offers again, but
+    an answer about the earlier offer still covers everything said, and is taken."""
     stage, core, sink, _ = stage_in_a_turn()
     pause(stage, core, 640)
     first = sink.offers[-1][1]
-    pause(stage, core, 0, chunks=0)  # the quiet counter dips, no new audio, no new speech
+    pause(stage, core, 0, chunks=2)  # a speech window 160 ms on: the words' soft tail, no new word
     pause(stage, core, 1920)
     assert sink.offers[-1][1] != first
     ended: list[UtteranceCaptured] = []
