@@ -161,6 +161,8 @@ def test_bad_input_is_one_line(tmp_path: Path, data_dir: Path, model_store: Mode
         eval_cli("computer", positives, background, "--set", "wakeword.threshold=2"), "wakeword.threshold"
     )
     one_line_error(run_cli("wakeword", "train", "computer", "--data", str(tmp_path)), "no background folder")
+    one_line_error(run_cli("wakeword", "anchors", "nosuch"), "no wake-word head named 'nosuch'")
+    one_line_error(run_cli("wakeword", "anchors", "computer", "--data", str(tmp_path)), "no recordings in")
 
 
 def test_adapt_retunes_heads_from_the_marked_false_wakes(
