@@ -17,6 +17,7 @@ from ambient.assistant.turn import TurnOutcome, TurnTracker
 from ambient.audio.speech_activity import SpeechActivity, SpeechBoundary
 from ambient.audio.utterance import UtteranceRecorder
 from ambient.audio.vad import VAD_WINDOW
+from ambient.audio_format import SAMPLE_RATE
 from ambient.clock import Clock
 from ambient.events import (
     SpeechEnded,
@@ -59,7 +60,7 @@ class SelfWakeCheck(Protocol):
         """True when a wake word heard now matches what the device itself is playing."""
 
 
-CONFIRM_SAMPLES = int(CONFIRM_WINDOW_S * 16_000)
+CONFIRM_SAMPLES = int(CONFIRM_WINDOW_S * SAMPLE_RATE)
 SHORT_SEGMENT_SAMPLES = 2 * 16_000
 """Speech outside a turn longer than this is not a one-word "stop"."""
 
@@ -151,7 +152,7 @@ class ListeningStage:
         self._pauses_offered = 0
         self._offer_ends: dict[int, int] = {}
         """Per pause offered in this turn: the stream sample its audio ran to. An answer about it
-        is stale once the user has said anything after that sample."""
+        is stale once speech runs more than PREROLL_SAMPLES past that sample."""
         self._offered_short_pause = False
         self._segment_in_turn = False
         """The open speech segment was (partly) a turn's command: not a barge-in candidate."""
