@@ -21,6 +21,8 @@ from ambient.assistant.skills import SkillContext, default_skills, skill_phrases
 from ambient.assistant.timer_stage import TimerStage
 from ambient.assistant.timers import TimerStore
 from ambient.assistant.turn import TurnSettings, TurnTracker
+from ambient.assistant.turn_messages import EarlyEndRequest, TurnAudio
+from ambient.assistant.turn_state import TurnStateMachine
 from ambient.assistant.volume import VolumeControl
 from ambient.audio.segmenter import SegmenterSettings
 from ambient.audio.speech_activity import SpeechActivity
@@ -43,7 +45,7 @@ from ambient.events import (
 from ambient.models import ModelStore
 from ambient.runtime.bus import EventBus
 from ambient.runtime.capture import CameraCapture, CapturedFrame, MicrophoneCapture
-from ambient.runtime.channels import FrameSlot, MediaChannel
+from ambient.runtime.channels import FrameSlot, MediaChannel, MessageChannel
 from ambient.runtime.supervisor import RestartPolicy, StageSpec, Supervisor
 from ambient.speech.playback import ReplyPlayer
 from ambient.speech.recognizers import build_speech_to_text
@@ -137,11 +139,13 @@ class Device:
         self.state_dir = settings.assistant.state_path()
         # heads retuned by `ambient wakeword adapt` on this household's marked false wakes win
         self.wake = build_wake_detector(settings.wakeword, store, adapted_heads_dir(self.state_dir))
+        # the voice turn's one state (and privacy mode with it), followed by the indicator
+        self.turn_state = TurnStateMachine(self.bus.publish, self.clock)
+        self.bus.subscribe(self.turn_state)
         self.context = ContextStore()
         self.bus.subscribe(self.context.on_event)
         self.bus.subscribe(TurnIndicator(self.devices.indicator))
         self.presence: PresencePipeline | None = None
-        self.privacy_on = False
         self._build_voice_turn(store)
         if self.devices.camera is not None:
             gallery = open_gallery(settings.vision)
@@ -213,14 +217,16 @@ class Device:
             gallery.close()
         return sorted(names)
 
+    @property
+    def privacy_on(self) -> bool:
+        return self.turn_state.private
+
     def set_privacy(self, on: bool, reason: str) -> None:
         """Privacy mode: microphone audio and camera frames are dropped unread, the indicator says so."""
         if on == self.privacy_on:
             return
-        self.privacy_on = on
-        self.bus.publish(
-            PrivacyModeChanged(t=self.clock.now(), on=on, reason=reason)
-        )  # the indicator follows
+        # the turn's state machine, the listening stage and the indicator all follow the event
+        self.bus.publish(PrivacyModeChanged(t=self.clock.now(), on=on, reason=reason))
 
     def _remember_wake(self, event: Event) -> None:
         if isinstance(event, WakeWordDetected):
@@ -293,6 +299,9 @@ class Device:
             on_end=guard.end_of_playback if guard is not None else None,
         )
         wall_clock = time.time
+        # the two stages of a voice turn talk through these, never by calling each other
+        turn_audio: MessageChannel[TurnAudio] = MessageChannel("turn audio")
+        early_end_requests: MessageChannel[EarlyEndRequest] = MessageChannel("early-end requests")
         self.conversation = ConversationStage(
             self.recognizer,
             self.skills,
@@ -304,8 +313,9 @@ class Device:
             self.clock,
             executors.speech_in,
             self.voice.name,
+            inbox=turn_audio,
+            requests=early_end_requests,
             state_executor=executors.state,
-            on_privacy=lambda on: self.set_privacy(on, "asked by voice"),
         )
         listening = ListeningStage(
             ListeningCore(self.speech, self.wake, recorder_s=turn.max_utterance_s + 5.0),
@@ -314,15 +324,15 @@ class Device:
             self.bus,
             self.clock,
             executors.audio,
-            sink=self.conversation,
+            self.turn_state,
+            outbox=turn_audio,
+            requests=early_end_requests,
             self_wake=guard,
             early_end_samples=int(self.settings.stt.early_end_ms * 16),
-            paused=lambda: self.privacy_on,
             confirm=self.wake_check.confirm if self.wake_check is not None else None,
             confirm_executor=executors.speech_in,
         )
         self.listening = listening
-        self.conversation.request_early_end = listening.request_early_end
         if isinstance(self.wake, WakeWordEngine):
             # "that wasn't for you": the wake's features become a local hard negative, written
             # to SQLite off the event loop
@@ -352,6 +362,15 @@ class Device:
                 listening.run,
                 "listening",
                 "see the log for the VAD or wake-word error; `ambient models check`",
+                on_give_up=turn_audio.close,
+            )
+        )
+        self.supervisor.add(
+            StageSpec(
+                "conversation",
+                self.conversation.run,
+                "conversation",
+                "see the log for the recogniser, skill or voice error; `ambient doctor`",
             )
         )
         if devices.camera is None:

@@ -203,7 +203,10 @@ class UtteranceCaptured(Event):
     start_sample: int
     end_sample: int
     reason: str
-    """"end of turn" (the VAD heard silence) or "max length"."""
+    """"end of turn" (the VAD heard silence), "max length", or why a pause ended it early
+    ("command complete", "sentence complete")."""
+    pause_id: int | None = None
+    """The pause whose early-end request ended the turn; None when the VAD or the length did."""
 
     @property
     def duration_s(self) -> float:
@@ -215,6 +218,33 @@ class TurnAbandoned(Event):
     """The wake word was heard but no command followed."""
 
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EarlyEndPending(Event):
+    """A pause inside the turn holds a complete request: the turn ends if the pause lasts."""
+
+    pause_id: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EarlyEndWithdrawn(Event):
+    """An early-end request that will not end the turn: the user spoke again, the answer was about
+    a pause already over, or the turn ended another way. The reply prepared for it is dropped."""
+
+    pause_id: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TurnStateChanged(Event):
+    """The voice turn moved from one state to another (see `assistant/turn_state.py`)."""
+
+    state: str
+    previous: str
+    cause: str
+    """The event type that moved it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -295,6 +325,23 @@ class ReplyFinished(Event):
     """What was said (as far as it got)."""
     stop_ms: float = 0.0
     """For an interruption: from the request to the last sample handed to the speaker."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyInterrupted(Event):
+    """Someone cut the reply ("stop", the button, a new wake word); `ReplyFinished` follows once
+    playback has stopped."""
+
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TurnFinished(Event):
+    """The conversation stage is done with this turn (or announcement), whatever happened."""
+
+    outcome: str
+    """"answered", "interrupted", "dropped" (a reply prepared in a pause the user talked through)
+    or "failed"."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,7 +1,10 @@
 """The conversation stage: a captured command becomes a transcript, an intent, and a spoken reply.
 
-It is the utterance sink of the listening stage and listens to the bus for barge-in: a wake word
-while the device talks cancels the reply in flight (playback, synthesis and the cloud stream).
+It reads the turn's audio from the listening stage's channel (`turn_messages`), sends early-end
+requests back on another, and follows the bus: `UtteranceCaptured` naming a pause commits the reply
+prepared in it, `EarlyEndWithdrawn` drops it, and a wake word while the device talks cancels the
+reply in flight (playback, synthesis and the cloud stream). Every turn runs as a task of this
+stage: one that fails publishes `StageFailed` and says so, and the next turn works.
 """
 
 from __future__ import annotations
@@ -19,6 +22,13 @@ import numpy.typing as npt
 from ambient.assistant.intents import Intent, IntentMatcher
 from ambient.assistant.reply_turn import ReplyTurn
 from ambient.assistant.skills import Reply, Skill, SkillContext
+from ambient.assistant.turn_messages import (
+    CommandAudio,
+    EarlyEndRequest,
+    PauseAudio,
+    ShortSpeech,
+    TurnAudio,
+)
 from ambient.audio_format import SAMPLE_RATE
 from ambient.clock import Clock
 from ambient.cloud.reasoner import CloudReasoner, CloudUnavailable
@@ -26,18 +36,22 @@ from ambient.context.store import PresenceView
 from ambient.events import (
     CloudFailed,
     CloudRequested,
+    EarlyEndWithdrawn,
     Event,
     FalseWakeMarked,
     IntentRecognized,
+    PrivacyModeChanged,
     ReplyFinished,
+    ReplyInterrupted,
     ReplyStarted,
-    SpeechEnded,
     StageFailed,
     Transcribed,
+    TurnFinished,
     UtteranceCaptured,
     WakeWordDetected,
 )
 from ambient.runtime.bus import EventBus
+from ambient.runtime.channels import ChannelClosed, MessageChannel
 from ambient.speech.playback import PlaybackResult, ReplyPlayer
 from ambient.speech.recognition import Recognizer, Transcript
 from ambient.speech.sentences import sentences_of
@@ -58,10 +72,6 @@ async def _one(text: str) -> AsyncIterator[str]:
     yield text
 
 
-EarlyEndRequest = Callable[[str, int, str, Callable[[UtteranceCaptured], None], Callable[[], None]], bool]
-"""The listening stage's `request_early_end(correlation_id, pause_id, reason, on_end, on_resume)`."""
-
-
 class ConversationStage:
     def __init__(
         self,
@@ -75,8 +85,8 @@ class ConversationStage:
         clock: Clock,
         stt_executor: Executor,
         voice_name: str,
-        request_early_end: EarlyEndRequest | None = None,
-        on_privacy: Callable[[bool], None] | None = None,
+        inbox: MessageChannel[TurnAudio] | None = None,
+        requests: MessageChannel[EarlyEndRequest] | None = None,
         state_executor: Executor | None = None,
     ) -> None:
         self._state = state_executor
@@ -98,8 +108,14 @@ class ConversationStage:
         self._clock = clock
         self._stt = stt_executor
         self._voice = voice_name
-        self.request_early_end = request_early_end
-        self._on_privacy = on_privacy
+        # (an empty channel is falsy: `inbox or ...` would replace the one passed in)
+        self.inbox = inbox if inbox is not None else MessageChannel[TurnAudio]("turn audio")
+        self.requests = (
+            requests if requests is not None else MessageChannel[EarlyEndRequest]("early-end requests")
+        )
+        self._prepared: dict[tuple[str, int], ReplyTurn] = {}
+        """Replies started in a pause, by (turn, pause), until the listening stage ends the turn on
+        that pause (commit) or withdraws it (drop)."""
         self._turn: asyncio.Task[None] | None = None
         self._reply_turn: ReplyTurn | None = None
         self._interrupt_reason = ""
@@ -107,34 +123,65 @@ class ConversationStage:
         self._background: set[asyncio.Task[None]] = set()
         bus.subscribe(self._on_event)
 
-    # --- the utterance sink (called by the listening stage on the event loop) ------------------
+    # --- messages ------------------------------------------------------------------------------
 
-    def pause(self, correlation_id: str, pause_id: int, samples: npt.NDArray[np.int16]) -> None:
-        self._spawn(self._try_early(correlation_id, pause_id, samples), correlation_id)
+    async def run(self) -> None:
+        """Take the listening stage's messages until its channel closes (a supervised stage)."""
+        while True:
+            try:
+                message = await self.inbox.get()
+            except ChannelClosed:
+                return
+            self.handle(message)
 
-    def captured(self, event: UtteranceCaptured, samples: npt.NDArray[np.int16]) -> None:
-        self._start_turn(ReplyTurn(event.correlation_id or "", self._publish), samples, None)
-
-    def segment(self, event: SpeechEnded, samples: npt.NDArray[np.int16]) -> None:
-        if self.player.playing:
-            self._spawn(self._maybe_stop(samples))
-
-    def short_pause(self, samples: npt.NDArray[np.int16]) -> None:
-        # "stop" 30 ms into the pause after it, not after the VAD's 600 ms hang-over
-        if self.player.playing:
-            self._spawn(self._maybe_stop(samples))
-
-    # --- barge-in ------------------------------------------------------------------------------
+    def handle(self, message: TurnAudio) -> None:
+        if isinstance(message, PauseAudio):
+            self._spawn(self._try_early(message), message.correlation_id)
+        elif isinstance(message, CommandAudio):
+            cid = message.captured.correlation_id or ""
+            self._start_turn(ReplyTurn(cid, self._publish), message.samples, None)
+        elif isinstance(message, ShortSpeech) and self.player.playing:
+            # "stop" 30 ms into the pause after it, not after the VAD's 600 ms hang-over; again
+            # when the VAD ends it, in case the first look came too early
+            self._spawn(self._maybe_stop(message.samples))
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, WakeWordDetected):
             self.interrupt("wake word")
+        elif isinstance(event, UtteranceCaptured):
+            self._resolve_prepared(event.correlation_id or "", event.pause_id)
+        elif isinstance(event, EarlyEndWithdrawn):
+            turn = self._prepared.pop((event.correlation_id or "", event.pause_id), None)
+            if turn is not None:
+                self._drop(turn, event.reason)
+
+    def _resolve_prepared(self, cid: str, pause_id: int | None) -> None:
+        """The turn was captured: the reply prepared in the pause that ended it plays; any other
+        prepared for this turn was about words the user went on from."""
+        for key in [key for key in self._prepared if key[0] == cid]:
+            turn = self._prepared.pop(key)
+            if key[1] == pause_id:
+                turn.commit()
+            else:
+                self._drop(turn, "captured another way")
+
+    def _drop(self, turn: ReplyTurn, why: str) -> None:
+        log.info("dropped the reply prepared in a pause (%s): %s", turn.correlation_id, why)
+        turn.drop()
+        if self._reply_turn is turn and self._turn is not None and not self._turn.done():
+            self._turn.cancel()
+
+    # --- barge-in ------------------------------------------------------------------------------
 
     def interrupt(self, reason: str) -> None:
         """Cut the reply in flight: playback stops within one 80 ms piece, the cloud stream closes."""
         if self._turn is not None and not self._turn.done():
             log.info("interrupting the reply (%s)", reason)
             self._interrupt_reason = reason
+            turn = self._reply_turn
+            if turn is not None and turn.committed:
+                self._publish(ReplyInterrupted(t=self._clock.now(), correlation_id=turn.correlation_id,
+                                               reason=reason))  # fmt: skip
             self.player.interrupt()
             self._turn.cancel()
 
@@ -149,28 +196,22 @@ class ConversationStage:
 
     # --- a turn ----------------------------------------------------------------------------------
 
-    async def _try_early(self, cid: str, pause_id: int, samples: npt.NDArray[np.int16]) -> None:
-        """A pause inside a turn: if what was said so far is already complete, end the turn when
-        the pause is long enough, instead of waiting out the VAD hang-over (the largest part of
-        the reply latency), and prepare the reply meanwhile (see `ReplyTurn`)."""
+    async def _try_early(self, pause: PauseAudio) -> None:
+        """A pause inside a turn: if what was said so far is already complete, ask the listening
+        stage to end the turn when the pause is long enough, instead of waiting out the VAD
+        hang-over (the largest part of the reply latency), and prepare the reply meanwhile (see
+        `ReplyTurn`): it plays only if the turn ends on this pause."""
         loop = asyncio.get_running_loop()
-        heard = await loop.run_in_executor(self._stt, self.recognizer.transcribe, samples)
+        heard = await loop.run_in_executor(self._stt, self.recognizer.transcribe, pause.samples)
         reason = self._complete(heard)
-        log.debug("pause %d of %s: heard %r (%s)", pause_id, cid, heard.text, reason or "not complete")
-        if reason is None or self.request_early_end is None:
+        cid = pause.correlation_id
+        log.debug("pause %d of %s: heard %r (%s)", pause.pause_id, cid, heard.text, reason or "not complete")
+        if reason is None:
             return
         turn = ReplyTurn(cid, self._publish, committed=False)
-
-        def resumed() -> None:
-            log.info("dropped the reply prepared in a pause: the user went on (%s)", cid)
-            turn.drop()
-            if self._reply_turn is turn and self._turn is not None and not self._turn.done():
-                self._turn.cancel()
-
-        # on_end commits the turn: the listening stage ended it, so no other capture will come
-        # the answer names its pause: one for an older pause of the same turn is refused
-        if self.request_early_end(cid, pause_id, reason, lambda _: turn.commit(), resumed):
-            self._start_turn(turn, samples, heard)
+        self._prepared[(cid, pause.pause_id)] = turn
+        self.requests.put(EarlyEndRequest(cid, pause.pause_id, reason))
+        self._start_turn(turn, pause.samples, heard)
 
     def _complete(self, heard: Transcript) -> str | None:
         """Why this transcript is a whole request, or None when the user may not have finished.
@@ -202,12 +243,16 @@ class ConversationStage:
         self, turn: ReplyTurn, samples: npt.NDArray[np.int16], heard: Transcript | None
     ) -> None:
         """A turn that fails says so (`StageFailed` with the turn's id, a spoken apology) and
-        leaves the device ready for the next one; a cancelled turn is no failure."""
+        leaves the device ready for the next one; a cancelled turn is no failure. Whatever
+        happened, a committed turn ends with `TurnFinished` (the state machine goes idle)."""
+        outcome = "answered"
         try:
             await self._run_turn(turn, samples, heard)
         except asyncio.CancelledError:
+            outcome = "interrupted"
             raise
         except Exception as error:
+            outcome = "failed"
             log.exception("turn %s failed", turn.correlation_id)
             self._bus.publish(
                 StageFailed(
@@ -220,6 +265,16 @@ class ConversationStage:
             except Exception:
                 log.error("the apology for failed turn %s could not be played either", turn.correlation_id,
                           exc_info=True)  # fmt: skip
+        finally:
+            self._turn_finished(turn, outcome)
+
+    def _turn_finished(self, turn: ReplyTurn, outcome: str) -> None:
+        if turn.dropped:
+            return  # a reply prepared in a pause the user talked through: it never happened
+        if not turn.committed:
+            # cancelled before its pause ended the turn: nothing of it was published
+            return
+        self._publish(TurnFinished(t=self._clock.now(), correlation_id=turn.correlation_id, outcome=outcome))
 
     async def _run_turn(
         self, turn: ReplyTurn, samples: npt.NDArray[np.int16], heard: Transcript | None
@@ -258,8 +313,10 @@ class ConversationStage:
         async def commit() -> None:
             # what the request changes happens once the turn is committed, before the reply plays
             await asyncio.get_running_loop().run_in_executor(self._state, reply.apply)
-            if reply.action in ("privacy_on", "privacy_off") and self._on_privacy is not None:
-                self._on_privacy(reply.action == "privacy_on")
+            if reply.action in ("privacy_on", "privacy_off"):
+                # the state machine, the device and the indicator all follow this event
+                self._publish(PrivacyModeChanged(t=self._clock.now(), on=reply.action == "privacy_on",
+                                                 reason="asked by voice"))  # fmt: skip
             if reply.action == "false_wake":
                 # the wake that opened this turn was not meant for the device
                 turn.publish(
@@ -360,7 +417,18 @@ class ConversationStage:
             await self._turn
 
     async def _announcement(self, cid: str, text: str) -> None:
-        await self._say(ReplyTurn(cid, self._publish), _one(text), "local")
+        turn = ReplyTurn(cid, self._publish)
+        outcome = "answered"
+        try:
+            await self._say(turn, _one(text), "local")
+        except asyncio.CancelledError:
+            outcome = "interrupted"
+            raise
+        except Exception:
+            outcome = "failed"
+            raise
+        finally:
+            self._turn_finished(turn, outcome)
 
     def _spawn(self, job: Coroutine[Any, Any, None], correlation_id: str | None = None) -> None:
         task = asyncio.create_task(job)

@@ -1,9 +1,15 @@
 """The listening stage: every microphone chunk goes through the VAD and the wake-word engine, in
-audio order, and the turn tracker turns their findings into interactions."""
+audio order, and the turn tracker turns their findings into interactions.
+
+It talks to the conversation stage only through messages: the turn's audio goes out on one
+channel (`turn_messages.TurnAudio`), early-end requests come back on another, and what happened
+is published on the bus, where the turn's state machine (`turn_state.py`) follows it. Which turn
+is open, and whether privacy mode is on, it reads from that machine."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -14,12 +20,22 @@ import numpy as np
 import numpy.typing as npt
 
 from ambient.assistant.turn import TurnOutcome, TurnTracker
+from ambient.assistant.turn_messages import (
+    CommandAudio,
+    EarlyEndRequest,
+    PauseAudio,
+    ShortSpeech,
+    TurnAudio,
+)
+from ambient.assistant.turn_state import TurnStateMachine
 from ambient.audio.speech_activity import SpeechActivity, SpeechBoundary
 from ambient.audio.utterance import UtteranceRecorder
 from ambient.audio.vad import VAD_WINDOW
 from ambient.audio_format import SAMPLE_RATE
 from ambient.clock import Clock
 from ambient.events import (
+    EarlyEndPending,
+    EarlyEndWithdrawn,
     SpeechEnded,
     SpeechStarted,
     TurnAbandoned,
@@ -30,29 +46,11 @@ from ambient.events import (
     new_correlation_id,
 )
 from ambient.runtime.bus import EventBus
-from ambient.runtime.channels import ChannelClosed, ControlMessage, MediaChannel
+from ambient.runtime.channels import ChannelClosed, ControlMessage, MediaChannel, MessageChannel
 from ambient.wakeword.confirmation import CONFIRM_WINDOW_S, Confirmation
 from ambient.wakeword.detector import WakeWordDetector, WakeWordHit
 
 log = logging.getLogger(__name__)
-
-
-class UtteranceSink(Protocol):
-    """Where captured speech goes (the conversation stage); every call returns at once."""
-
-    def pause(self, correlation_id: str, pause_id: int, samples: npt.NDArray[np.int16]) -> None:
-        """The user paused inside a turn: a complete command may already be there. An answer
-        (`request_early_end`) names `pause_id`; one for a pause that is over is refused."""
-
-    def captured(self, event: UtteranceCaptured, samples: npt.NDArray[np.int16]) -> None:
-        """The turn's command, ended by the VAD or the length limit."""
-
-    def segment(self, event: SpeechEnded, samples: npt.NDArray[np.int16]) -> None:
-        """A short stretch of speech outside any turn (a "stop" while the device talks)."""
-
-    def short_pause(self, samples: npt.NDArray[np.int16]) -> None:
-        """A pause in short speech outside any turn, before the VAD has ended it: a "stop" can be
-        acted on now rather than after the hang-over."""
 
 
 class SelfWakeCheck(Protocol):
@@ -71,13 +69,12 @@ soft onsets ("wh") and early on soft endings."""
 
 @dataclass(frozen=True)
 class PendingEnd:
-    """The sink heard a complete request in the current pause and waits for it to last."""
+    """The conversation stage heard a complete request in the current pause; the turn ends if the
+    pause lasts the early-end time."""
 
     correlation_id: str
+    pause_id: int
     reason: str
-    on_end: Callable[[UtteranceCaptured], None]
-    on_resume: Callable[[], None]
-    """Called instead if the user speaks again (or the turn goes another way) first."""
 
 
 class ResetListening(ControlMessage):
@@ -134,24 +131,26 @@ class ListeningStage:
         bus: EventBus,
         clock: Clock,
         executor: Executor,
-        sink: UtteranceSink | None = None,
+        turn_state: TurnStateMachine,
+        outbox: MessageChannel[TurnAudio] | None = None,
+        requests: MessageChannel[EarlyEndRequest] | None = None,
         self_wake: SelfWakeCheck | None = None,
         early_end_samples: int = 0,
-        paused: Callable[[], bool] = lambda: False,
         confirm: Callable[[str, npt.NDArray[np.int16]], Confirmation] | None = None,
         confirm_executor: Executor | None = None,
     ) -> None:
-        self._paused = paused
+        self._state = turn_state
         self._confirm = confirm
         self._confirm_executor = confirm_executor
         self._checks: set[asyncio.Task[None]] = set()
-        self._sink = sink
+        self._outbox = outbox
+        self._requests = requests
         self._self_wake = self_wake
         self._early_end = early_end_samples
         self._offered_pause = False
         self._pauses_offered = 0
         self._offer_ends: dict[int, int] = {}
-        """Per pause offered in this turn: the stream sample its audio ran to. An answer about it
+        """Per pause offered in this turn: the stream sample its audio ran to. A request about it
         is stale once speech runs more than PREROLL_SAMPLES past that sample."""
         self._offered_short_pause = False
         self._segment_in_turn = False
@@ -165,9 +164,33 @@ class ListeningStage:
         self._executor = executor
         self._segment_id: str | None = None
         self._segment_start: int | None = None
-        self._interaction_id: str | None = None
+
+    @property
+    def _interaction_id(self) -> str | None:
+        """The turn whose command is being captured (the state machine's, the one truth)."""
+        return self._state.open_turn
 
     async def run(self) -> None:
+        """Listen to the microphone and, beside it, take the conversation stage's requests."""
+        requests = asyncio.get_running_loop().create_task(self._take_requests())
+        try:
+            await self._listen()
+        finally:
+            requests.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await requests
+
+    async def _take_requests(self) -> None:
+        if self._requests is None:
+            return
+        while True:
+            try:
+                request = await self._requests.get()
+            except ChannelClosed:
+                return
+            self.request_early_end(request)
+
+    async def _listen(self) -> None:
         loop = asyncio.get_running_loop()
         self._core.reset()
         while True:
@@ -175,16 +198,17 @@ class ListeningStage:
                 item = await self._chunks.get()
             except ChannelClosed:
                 self._speech(self._core.speech.flush())
+                if self._outbox is not None:
+                    self._outbox.close()  # the microphone is done: so is the conversation
                 return
             if isinstance(item, ResetListening):
-                self._drop_pending_end()
-                self._core.reset()
-                self._turns.cancel()
-                self._segment_id = self._segment_start = self._interaction_id = None
+                self._reset()
                 continue
             if isinstance(item, ControlMessage):
                 continue
-            if self._paused():
+            if self._state.private:
+                if self._turns.active or self._segment_start is not None:
+                    self._reset()  # what was open before privacy mode is over
                 continue  # privacy mode: the audio is dropped unheard
             self._core.write(item)
             boundaries, hits = await loop.run_in_executor(self._executor, self._core.process)
@@ -198,20 +222,33 @@ class ListeningStage:
             else:
                 self._offer_short_pause()
 
+    def _reset(self) -> None:
+        """Forget the open turn and segment (a false wake marked, a source change, privacy)."""
+        self._drop_pending_end("listening reset")
+        cid = self._interaction_id
+        self._core.reset()
+        self._turns.cancel()
+        self._segment_id = self._segment_start = None
+        if cid is not None:
+            self._bus.publish(
+                TurnAbandoned(t=self._clock.now(), correlation_id=cid, reason="listening reset")
+            )
+
     def _offer_pause(self) -> None:
-        """Once per pause inside a turn, hand what was said so far to the sink to try early.
+        """Once per pause inside a turn, hand what was said so far to the conversation stage.
 
         The offer comes an eighth of the way into the early-end pause (30 ms of 240), so
         recognition and the reply's preparation overlap the rest of the wait; the turn ends only
-        if the sink asks and the pause lasts the whole early-end time.
+        if a request comes back and the pause lasts the whole early-end time.
         """
         quiet = self._core.quiet_samples
         if quiet < self._early_end // 8 or self._early_end <= 0:
             self._offered_pause = False
-            self._drop_pending_end()  # speech resumed: whatever was heard was not the end
+            self._drop_pending_end("speech resumed")  # whatever was heard was not the end
             return
         self._end_if_requested()
-        if self._offered_pause or self._sink is None or self._interaction_id is None:
+        cid = self._interaction_id
+        if self._offered_pause or self._outbox is None or cid is None:
             return
         begin = self._turns.command_start()
         if begin is None:
@@ -222,7 +259,7 @@ class ListeningStage:
         audio = self._command_audio(begin, now_sample)
         self._offer_ends[self._pauses_offered] = now_sample
         log.debug("pause %d offered (audio to %d)", self._pauses_offered, now_sample)
-        self._sink.pause(self._interaction_id, self._pauses_offered, audio)
+        self._outbox.put(PauseAudio(cid, self._pauses_offered, audio))
 
     def _offer_short_pause(self) -> None:
         """Once per pause in short speech outside a turn, hand it to the sink (see `short_pause`)."""
@@ -235,12 +272,13 @@ class ListeningStage:
         spoken_to = self._core.recorder.samples_written - quiet
         if (
             self._offered_short_pause
-            or self._sink is None
+            or self._outbox is None
             or spoken_to - self._segment_start > SHORT_SEGMENT_SAMPLES
         ):
             return
         self._offered_short_pause = True
-        self._sink.short_pause(self._segment_audio(self._segment_start, self._core.recorder.samples_written))
+        audio = self._segment_audio(self._segment_start, self._core.recorder.samples_written)
+        self._outbox.put(ShortSpeech(audio, ended=False))
 
     def _segment_audio(self, start: int, end: int) -> npt.NDArray[np.int16]:
         """Speech outside a turn, with what came just before the VAD's start (a soft "s")."""
@@ -252,71 +290,76 @@ class ListeningStage:
         end = min(end + PREROLL_SAMPLES, self._core.recorder.samples_written)
         return self._core.recorder.copy(max(start - PREROLL_SAMPLES, self._turns.wake_end), end)
 
-    def request_early_end(
-        self,
-        correlation_id: str,
-        pause_id: int,
-        reason: str,
-        on_end: Callable[[UtteranceCaptured], None],
-        on_resume: Callable[[], None],
-    ) -> bool:
-        """The sink heard a complete request in the current pause: end the turn once the pause has
-        lasted the early-end time (then `on_end`), unless the user speaks again first (then
-        `on_resume`). False when that turn is no longer being listened to, or the pause the
-        answer is about is over (recognition of an earlier fragment finishing late)."""
-        if correlation_id != self._interaction_id or not self._turns.active:
+    def request_early_end(self, request: EarlyEndRequest) -> bool:
+        """The conversation stage heard a complete request in a pause: end the turn once the pause
+        has lasted the early-end time (`UtteranceCaptured` naming the pause), unless the user
+        speaks again first (`EarlyEndWithdrawn`). Refused (withdrawn at once) when that turn is no
+        longer being listened to, or the pause it is about is over (recognition of an earlier
+        fragment finishing late)."""
+        cid, pause_id = request.correlation_id, request.pause_id
+        refusal = None
+        if cid != self._interaction_id or not self._turns.active:
+            refusal = "turn over"
+        else:
+            # Stale: the user spoke after the audio this request is about (a slow recognition of
+            # an earlier fragment returning during a later pause). Speech windows less than the
+            # VAD's soft-ending margin past that audio are the same words' tail, not new words (a
+            # command transcribed whole was refused for a window 192 ms past its audio).
+            offered_to = self._offer_ends.get(pause_id)
+            last_speech = self._core.recorder.samples_written - self._core.quiet_samples
+            if offered_to is None or last_speech > offered_to + PREROLL_SAMPLES:
+                log.debug("request about pause %d refused: speech at %d after its audio (to %s)",
+                          pause_id, last_speech, offered_to)  # fmt: skip
+                refusal = "pause over"
+        if refusal is not None:
+            self._bus.publish(
+                EarlyEndWithdrawn(t=self._clock.now(), correlation_id=cid, pause_id=pause_id, reason=refusal)
+            )
             return False
-        # Stale: the user spoke after the audio this answer is about (a slow recognition of an
-        # earlier fragment returning during a later pause). Speech windows less than the VAD's
-        # soft-ending margin past that audio are the same words' tail, not new words (a command
-        # transcribed whole was refused for a window 192 ms past its audio).
-        offered_to = self._offer_ends.get(pause_id)
-        last_speech = self._core.recorder.samples_written - self._core.quiet_samples
-        if offered_to is None or last_speech > offered_to + PREROLL_SAMPLES:
-            log.debug("answer about pause %d refused: speech at %d after its audio (to %s)",
-                      pause_id, last_speech, offered_to)  # fmt: skip
-            return False
-        self._drop_pending_end()
-        self._pending_end = PendingEnd(correlation_id, reason, on_end, on_resume)
+        self._drop_pending_end("superseded")
+        self._pending_end = PendingEnd(cid, pause_id, request.reason)
+        self._bus.publish(
+            EarlyEndPending(t=self._clock.now(), correlation_id=cid, pause_id=pause_id, reason=request.reason)
+        )
         self._end_if_requested()
         return True
 
-    def _drop_pending_end(self) -> None:
+    def _drop_pending_end(self, reason: str) -> None:
         pending, self._pending_end = self._pending_end, None
         if pending is not None:
-            pending.on_resume()
+            self._bus.publish(
+                EarlyEndWithdrawn(
+                    t=self._clock.now(), correlation_id=pending.correlation_id,
+                    pause_id=pending.pause_id, reason=reason,
+                )
+            )  # fmt: skip
 
     def _end_if_requested(self) -> None:
         pending = self._pending_end
         if pending is None or self._core.quiet_samples < self._early_end:
             return
+        if not self._end_turn_now(pending):
+            self._drop_pending_end("turn over")
         self._pending_end = None
-        event = self._end_turn_now(pending.correlation_id, pending.reason)
-        if event is not None:
-            pending.on_end(event)
-        else:
-            pending.on_resume()
 
-    def _end_turn_now(self, correlation_id: str, reason: str) -> UtteranceCaptured | None:
-        if correlation_id != self._interaction_id or not self._turns.active:
-            return None
+    def _end_turn_now(self, pending: PendingEnd) -> bool:
+        if pending.correlation_id != self._interaction_id or not self._turns.active:
+            return False
         begin = self._turns.command_start()
         if begin is None:
-            return None
+            return False
         end = self._core.recorder.samples_written - self._core.quiet_samples
         self._turns.cancel()
         # the speech still going on is the command's own tail, never a "stop" to a reply
         self._segment_in_turn = True
-        event = UtteranceCaptured(
-            t=self._clock.now(),
-            correlation_id=correlation_id,
-            start_sample=begin,
-            end_sample=end,
-            reason=reason,
-        )
-        self._bus.publish(event)
-        self._interaction_id = None
-        return event
+        self._pending_end = None
+        self._bus.publish(
+            UtteranceCaptured(
+                t=self._clock.now(), correlation_id=pending.correlation_id, start_sample=begin,
+                end_sample=end, reason=pending.reason, pause_id=pending.pause_id,
+            )
+        )  # fmt: skip
+        return True
 
     def _speech(self, boundaries: tuple[SpeechBoundary, ...]) -> None:
         for boundary in boundaries:
@@ -344,14 +387,9 @@ class ListeningStage:
             self._segment_in_turn = False
             self._finish(self._turns.on_speech_end(boundary.start_sample, boundary.end_sample))
             length = boundary.end_sample - boundary.start_sample
-            if not was_turn and self._sink is not None and length <= SHORT_SEGMENT_SAMPLES:
-                ended = SpeechEnded(
-                    t=now,
-                    correlation_id=cid,
-                    start_sample=boundary.start_sample,
-                    end_sample=boundary.end_sample,
-                )
-                self._sink.segment(ended, self._segment_audio(boundary.start_sample, boundary.end_sample))
+            if not was_turn and self._outbox is not None and length <= SHORT_SEGMENT_SAMPLES:
+                audio = self._segment_audio(boundary.start_sample, boundary.end_sample)
+                self._outbox.put(ShortSpeech(audio, ended=True))
 
     def _wake(self, hit: WakeWordHit) -> None:
         if self._self_wake is not None and self._self_wake.suppress(self._clock.now()):
@@ -359,12 +397,13 @@ class ListeningStage:
                 WakeWordSuppressed(t=self._clock.now(), model=hit.model, score=round(hit.score, 4))
             )
             return
-        self._interaction_id = new_correlation_id()
+        self._drop_pending_end("a new wake word")
+        cid = new_correlation_id()
         self._offer_ends.clear()
         self._bus.publish(
             WakeWordDetected(
                 t=self._clock.now(),
-                correlation_id=self._interaction_id,
+                correlation_id=cid,
                 model=hit.model,
                 engine=self._core.wake.name if self._core.wake else "",
                 score=round(hit.score, 4),
@@ -374,7 +413,7 @@ class ListeningStage:
         self._turns.on_wake(hit.end_sample, self._segment_start)
         if self._confirm is not None:
             audio = self._core.recorder.copy(hit.end_sample - CONFIRM_SAMPLES, hit.end_sample)
-            task = asyncio.get_running_loop().create_task(self._check(self._interaction_id, hit.model, audio))
+            task = asyncio.get_running_loop().create_task(self._check(cid, hit.model, audio))
             self._checks.add(task)
             task.add_done_callback(self._checks.discard)
 
@@ -392,9 +431,8 @@ class ListeningStage:
         )  # fmt: skip
         if result.accepted or cid != self._interaction_id or not self._turns.active:
             return
-        self._drop_pending_end()
+        self._drop_pending_end("wake word not confirmed")
         self._turns.cancel()
-        self._interaction_id = None
         self._bus.publish(
             TurnAbandoned(t=self._clock.now(), correlation_id=cid, reason="wake word not confirmed")
         )
@@ -402,21 +440,20 @@ class ListeningStage:
     def _finish(self, outcome: TurnOutcome | None) -> None:
         if outcome is None:
             return
-        self._drop_pending_end()  # the turn ended another way (length limit, hang-over)
+        self._drop_pending_end("the turn ended another way")  # length limit, hang-over
         now = self._clock.now()
+        cid = self._interaction_id
         if outcome.captured:
             event = UtteranceCaptured(
                 t=now,
-                correlation_id=self._interaction_id,
+                correlation_id=cid,
                 start_sample=outcome.start_sample,
                 end_sample=outcome.end_sample,
                 reason=outcome.reason,
             )
             self._bus.publish(event)
-            if self._sink is not None:
-                self._sink.captured(event, self._command_audio(outcome.start_sample, outcome.end_sample))
+            if self._outbox is not None:
+                audio = self._command_audio(outcome.start_sample, outcome.end_sample)
+                self._outbox.put(CommandAudio(event, audio))
         else:
-            self._bus.publish(
-                TurnAbandoned(t=now, correlation_id=self._interaction_id, reason=outcome.reason)
-            )
-        self._interaction_id = None
+            self._bus.publish(TurnAbandoned(t=now, correlation_id=cid, reason=outcome.reason))

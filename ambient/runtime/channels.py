@@ -96,3 +96,40 @@ class FrameSlot(MediaChannel[T]):
 
     def __init__(self, name: str = "frames") -> None:
         super().__init__(name, capacity=1)
+
+
+class MessageChannel(Generic[T]):
+    """A lossless FIFO of messages between two stages on one event loop (a turn's audio handed
+    to the conversation, an early-end request handed back). Unlike media, a message is never
+    dropped: a few arrive per turn, and each one changes what the turn does."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._items: deque[T] = deque()
+        self._readable = asyncio.Event()
+        self._closed = False
+        self.delivered = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def put(self, message: T) -> None:
+        """Never waits (the sender is the audio path); a closed channel takes nothing."""
+        if self._closed:
+            return
+        self._items.append(message)
+        self._readable.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._readable.set()
+
+    async def get(self) -> T:
+        while True:
+            if self._items:
+                self.delivered += 1
+                return self._items.popleft()
+            if self._closed:
+                raise ChannelClosed(self.name)
+            self._readable.clear()
+            await self._readable.wait()
