@@ -146,6 +146,7 @@ class Device:
         self.bus.subscribe(self.context.on_event)
         self.bus.subscribe(TurnIndicator(self.devices.indicator))
         self.presence: PresencePipeline | None = None
+        self._executors = _Executors.create()
         self._build_voice_turn(store)
         if self.devices.camera is not None:
             gallery = open_gallery(settings.vision)
@@ -174,7 +175,6 @@ class Device:
         self.frames: FrameSlot[CapturedFrame] = FrameSlot("frames")
         self._stop = asyncio.Event()
         self._stop_reason = "finished"
-        self._executors = _Executors.create()
         self.face_stage: PresenceStage | None = None
         self.microphone_capture: MicrophoneCapture | None = None
         self.camera_capture: CameraCapture | None = None
@@ -194,7 +194,9 @@ class Device:
             self.wake_check = PhraseConfirmation(whisper, wake.confirm_similarity)
         self.timers = TimerStore(state_dir / "timers.sqlite")
         self.volume = VolumeControl(state_dir / "volume.json", settings.assistant.volume)
-        self.reasoner = build_reasoner(settings.cloud, state_dir, self.clock, self._household_names)
+        self.reasoner = build_reasoner(
+            settings.cloud, state_dir, self.clock, self._household_names, executor=self._executors.state
+        )
         self.voice = DeviceVoice(
             store, prefer=settings.assistant.voice, threads=settings.assistant.voice_threads
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,7 +67,11 @@ class CloudReasoner:
         known_names: Callable[[], list[str]] = list,
         unavailable_reason: str = "",
         system_prompt: str = SYSTEM_PROMPT,
+        executor: Executor | None = None,
     ) -> None:
+        self._executor = executor
+        """Where the ledger's SQLite and the household's names (the gallery) are read and written:
+        never the event loop. None: the loop's default executor."""
         self.client = client
         self.policy = policy
         self.ledger = ledger
@@ -84,7 +90,8 @@ class CloudReasoner:
         """The answer's text pieces as they stream; CloudUnavailable when there is none."""
         if self.client is None:
             raise CloudUnavailable(self.unavailable_reason or "no cloud configured")
-        names = self._known_names()
+        loop = asyncio.get_running_loop()
+        names = await loop.run_in_executor(self._executor, self._known_names)
         snapshot = self.policy.snapshot(context, datetime.now(), names)
         payload = self.client.payload(self._system, self.policy.clean_question(question, names), snapshot)
         try:
@@ -92,7 +99,10 @@ class CloudReasoner:
         except PolicyViolation as exc:
             raise CloudUnavailable(f"payload refused by the privacy policy: {exc}") from None
         client = self.client
-        entry = self.ledger.append(
+        # on the ledger first, then sent: nothing leaves that the owner can not read back
+        entry = await loop.run_in_executor(
+            self._executor,
+            self.ledger.append,
             client.provider,
             client.endpoint,
             payload,
@@ -105,12 +115,14 @@ class CloudReasoner:
             async for piece in self.resilience.stream(lambda: client.stream(payload)):
                 yield piece
         except CloudFault as fault:
-            self.ledger.settle(entry, f"failed: {fault.reason}")
+            await loop.run_in_executor(self._executor, self.ledger.settle, entry, f"failed: {fault.reason}")
             raise CloudUnavailable(fault.reason) from None
         except BaseException:
-            self.ledger.settle(entry, "cancelled")
+            # cancelled (a barge-in) or closed: the outcome is written on the executor without
+            # waiting for it, so the cancellation is not held up
+            loop.run_in_executor(self._executor, self.ledger.settle, entry, "cancelled")
             raise
-        self.ledger.settle(entry, "answered")
+        await loop.run_in_executor(self._executor, self.ledger.settle, entry, "answered")
 
 
 def ledger_path(state_dir: Path) -> Path:
@@ -122,6 +134,7 @@ def build_reasoner(
     state_dir: Path,
     clock: Clock,
     known_names: Callable[[], list[str]] = list,
+    executor: Executor | None = None,
 ) -> CloudReasoner:
     """The configured cloud; without a key it still builds, and every answer says why not."""
     policy = load_policy(settings.policy)  # a malformed policy stops the start: it guards privacy
@@ -137,14 +150,16 @@ def build_reasoner(
     )
     ledger = AuditLedger(ledger_path(state_dir))
     if settings.provider == "none":
-        return CloudReasoner(None, policy, ledger, resilience, known_names, "the cloud is turned off")
+        return CloudReasoner(
+            None, policy, ledger, resilience, known_names, "the cloud is turned off", executor=executor
+        )
     from ambient.errors import ConfigError
 
     try:
         key = load_api_key(settings.provider, settings.key_file)
     except ConfigError as exc:
         log.info("cloud answers unavailable: %s", exc)  # the device publishes DeviceDegraded
-        return CloudReasoner(None, policy, ledger, resilience, known_names, str(exc))
+        return CloudReasoner(None, policy, ledger, resilience, known_names, str(exc), executor=executor)
     kind = AnthropicChat if settings.provider == "anthropic" else OpenAIChat
     client = kind(key, settings.model, settings.base_url, settings.max_tokens, settings.total_s)
-    return CloudReasoner(client, policy, ledger, resilience, known_names)
+    return CloudReasoner(client, policy, ledger, resilience, known_names, executor=executor)
