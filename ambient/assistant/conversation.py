@@ -36,6 +36,7 @@ from ambient.context.store import PresenceView
 from ambient.events import (
     CloudFailed,
     CloudRequested,
+    EarlyEndPending,
     EarlyEndWithdrawn,
     Event,
     FalseWakeMarked,
@@ -113,6 +114,10 @@ class ConversationStage:
         self.requests = (
             requests if requests is not None else MessageChannel[EarlyEndRequest]("early-end requests")
         )
+        self._asked: dict[tuple[str, int], tuple[npt.NDArray[np.int16], Transcript]] = {}
+        """Early ends asked for, by (turn, pause), with what was heard: the reply is started only
+        once the listening stage takes the request (`EarlyEndPending`), so a refused one (a
+        stale pause, a turn already captured) never sends anything to the cloud."""
         self._prepared: dict[tuple[str, int], ReplyTurn] = {}
         """Replies started in a pause, by (turn, pause), until the listening stage ends the turn on
         that pause (commit) or withdraws it (drop)."""
@@ -148,16 +153,33 @@ class ConversationStage:
     def _on_event(self, event: Event) -> None:
         if isinstance(event, WakeWordDetected):
             self.interrupt("wake word")
+        elif isinstance(event, EarlyEndPending):
+            self._prepare((event.correlation_id or "", event.pause_id))
         elif isinstance(event, UtteranceCaptured):
             self._resolve_prepared(event.correlation_id or "", event.pause_id)
         elif isinstance(event, EarlyEndWithdrawn):
-            turn = self._prepared.pop((event.correlation_id or "", event.pause_id), None)
+            key = (event.correlation_id or "", event.pause_id)
+            self._asked.pop(key, None)
+            turn = self._prepared.pop(key, None)
             if turn is not None:
                 self._drop(turn, event.reason)
+
+    def _prepare(self, key: tuple[str, int]) -> None:
+        """The listening stage took the request and is timing the pause: prepare the reply (the
+        intent, its synthesis, the cloud request), to play the moment the turn ends on it."""
+        asked = self._asked.pop(key, None)
+        if asked is None:
+            return
+        samples, heard = asked
+        turn = ReplyTurn(key[0], self._publish, committed=False)
+        self._prepared[key] = turn
+        self._start_turn(turn, samples, heard)
 
     def _resolve_prepared(self, cid: str, pause_id: int | None) -> None:
         """The turn was captured: the reply prepared in the pause that ended it plays; any other
         prepared for this turn was about words the user went on from."""
+        for key in [key for key in self._asked if key[0] == cid]:
+            del self._asked[key]
         for key in [key for key in self._prepared if key[0] == cid]:
             turn = self._prepared.pop(key)
             if key[1] == pause_id:
@@ -208,10 +230,8 @@ class ConversationStage:
         log.debug("pause %d of %s: heard %r (%s)", pause.pause_id, cid, heard.text, reason or "not complete")
         if reason is None:
             return
-        turn = ReplyTurn(cid, self._publish, committed=False)
-        self._prepared[(cid, pause.pause_id)] = turn
+        self._asked[(cid, pause.pause_id)] = (pause.samples, heard)
         self.requests.put(EarlyEndRequest(cid, pause.pause_id, reason))
-        self._start_turn(turn, pause.samples, heard)
 
     def _complete(self, heard: Transcript) -> str | None:
         """Why this transcript is a whole request, or None when the user may not have finished.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
@@ -118,9 +119,11 @@ class CloudReasoner:
             await loop.run_in_executor(self._executor, self.ledger.settle, entry, f"failed: {fault.reason}")
             raise CloudUnavailable(fault.reason) from None
         except BaseException:
-            # cancelled (a barge-in) or closed: the outcome is written on the executor without
-            # waiting for it, so the cancellation is not held up
-            loop.run_in_executor(self._executor, self.ledger.settle, entry, "cancelled")
+            # cancelled (a barge-in) or closed: the outcome is written on the executor; shielded,
+            # so a second cancellation can not leave the entry pending
+            settled = loop.run_in_executor(self._executor, self.ledger.settle, entry, "cancelled")
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(settled)
             raise
         await loop.run_in_executor(self._executor, self.ledger.settle, entry, "answered")
 

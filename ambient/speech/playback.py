@@ -19,6 +19,7 @@ import numpy.typing as npt
 from ambient.audio_format import CHUNK_SAMPLES, SAMPLE_RATE
 from ambient.clock import Clock
 from ambient.devices.protocols import Speaker
+from ambient.speech.sentences import close_stream
 
 LEAD_S = 0.12
 """How far ahead of real time audio is handed to the speaker (enough to never starve it)."""
@@ -83,15 +84,18 @@ class ReplyPlayer:
         loop = asyncio.get_running_loop()
 
         async def synthesise_all() -> None:
-            async for sentence in sentences:
-                pieces = await loop.run_in_executor(self._synth_executor, self._pieces_of, sentence)
-                while True:
-                    samples = await loop.run_in_executor(self._synth_executor, next, pieces, None)
-                    if samples is None:
-                        break
-                    await audio.put((sentence, samples))
-                await audio.put((sentence, None))
-            await audio.put(None)
+            try:
+                async for sentence in sentences:
+                    pieces = await loop.run_in_executor(self._synth_executor, self._pieces_of, sentence)
+                    while True:
+                        samples = await loop.run_in_executor(self._synth_executor, next, pieces, None)
+                        if samples is None:
+                            break
+                        await audio.put((sentence, samples))
+                    await audio.put((sentence, None))
+                await audio.put(None)
+            finally:
+                await close_stream(sentences)  # cut short: the cloud stream closes now
 
         producer = asyncio.create_task(synthesise_all())
         result = PlaybackResult([], None, False)

@@ -37,14 +37,25 @@ async def sentences_of(pieces: AsyncIterator[str]) -> AsyncIterator[str]:
     shows the space: one piece sooner (33 ms at 30 pieces a second) on the reply's critical path.
     """
     buffer = ""
-    async for piece in pieces:
-        buffer += piece
-        ready, buffer = split_ready(buffer)
-        closed = buffer.strip()
-        if _CLOSED.search(closed) and not _not_an_end(closed):
-            ready.append(closed)
-            buffer = ""
-        for sentence in ready:
-            yield sentence
-    if buffer.strip():
-        yield buffer.strip()
+    try:
+        async for piece in pieces:
+            buffer += piece
+            ready, buffer = split_ready(buffer)
+            closed = buffer.strip()
+            if _CLOSED.search(closed) and not _not_an_end(closed):
+                ready.append(closed)
+                buffer = ""
+            for sentence in ready:
+                yield sentence
+        if buffer.strip():
+            yield buffer.strip()
+    finally:
+        await close_stream(pieces)
+
+
+async def close_stream(stream: AsyncIterator[str]) -> None:
+    """Close an async generator now, not when it is collected: a cloud stream cut by a barge-in
+    records its outcome on the ledger and closes its connection at once."""
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()

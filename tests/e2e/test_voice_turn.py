@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from ambient.assistant.turn_messages import CommandAudio
 from ambient.cloud.ledger import AuditLedger
 from ambient.cloud.reasoner import ledger_path
 from ambient.device import Device
@@ -269,13 +270,13 @@ def test_an_empty_utterance_gets_a_spoken_answer(data_dir: Path, tmp_path: Path)
     async def turn() -> None:
         event = UtteranceCaptured(t=0.0, correlation_id="cid-empty", start_sample=0, end_sample=room.size,
                                   reason="end of turn")  # fmt: skip
-        device.conversation.captured(event, room)
+        device.conversation.handle(CommandAudio(event, room))
         await device.conversation.drain()
 
     asyncio.run(turn())
     device.devices.speaker.close()  # type: ignore[union-attr]
-    kinds = [e.type for e in history if e.correlation_id == "cid-empty"]
-    assert kinds == ["Transcribed", "IntentRecognized", "ReplyStarted", "ReplyFinished"]
+    kinds = [e.type for e in history if e.correlation_id == "cid-empty" and e.type != "TurnStateChanged"]
+    assert kinds == ["Transcribed", "IntentRecognized", "ReplyStarted", "ReplyFinished", "TurnFinished"]
     assert _first(history, "Transcribed").text == ""  # type: ignore[attr-defined]
     assert _first(history, "IntentRecognized").route == "none"  # type: ignore[attr-defined]
     assert _first(history, "ReplyFinished").text == "Sorry, I didn't catch that."  # type: ignore[attr-defined]
