@@ -19,7 +19,6 @@ from ambient.cloud.reasoner import ledger_path
 from ambient.device import Device
 from ambient.devices.file_backends import WavFileMicrophone, WavFileSpeaker
 from ambient.events import Event, UtteranceCaptured
-from ambient.speech.command_recognizer import trim_quiet
 from ambient.testing.echo import EchoMicrophone, EchoPath, EchoSpeaker
 from ambient.testing.fake_cloud import CloudScript, FakeCloud
 from ambient.testing.media import spoken_command
@@ -95,31 +94,6 @@ def test_local_skill_turn(data_dir: Path, tmp_path: Path) -> None:
     assert (intent.route, intent.skill, intent.intent) == ("local", "clock", "time")  # type: ignore[attr-defined]
     finished = _first(history, "ReplyFinished")
     assert finished.text.startswith("It's ") and not finished.interrupted  # type: ignore[attr-defined]
-
-
-def test_a_reply_prepared_in_a_pause_is_dropped_when_the_user_goes_on(
-    data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """Turn the volume up is a whole command, so its reply is prepared in the short pause after
-    it; the user then goes on, and the prepared turn must leave no trace: no event, no volume
-    change, one reply to everything that was said."""
-
-    def said(text: str, name: str) -> np.ndarray:
-        return trim_quiet(soundfile.read(str(spoken_command(text, tmp_path / name)), dtype="int16")[0])
-
-    first, rest = said("turn the volume up", "a.wav"), said("a little bit more please", "b.wav")
-    # 0.1 s between the words: the VAD's pause passes the offer (30 ms), not the end (240 ms)
-    pause = np.zeros(int(0.1 * 16_000), dtype=np.int16)
-    command = tmp_path / "command.wav"
-    soundfile.write(str(command), np.concatenate([first, pause, rest]), 16_000)
-    with caplog.at_level("INFO", logger="ambient.assistant.conversation"):
-        history = _run(data_dir, tmp_path, [data_dir / WAKE, command])
-    assert "dropped the reply prepared in a pause" in caplog.text
-    cid = _first(history, "WakeWordDetected").correlation_id or ""
-    assert _turn(history, cid) == TURN  # one transcript, one intent, one reply
-    heard = _first(history, "Transcribed")
-    assert "please" in heard.text.lower()  # type: ignore[attr-defined]
-    assert (tmp_path / "state" / "volume.json").exists() is False  # the volume was never set
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
@@ -412,26 +386,6 @@ class FailingFirstTurn:
         if self.failing:
             raise RuntimeError("injected recogniser fault")
         return self.inner.transcribe(samples)  # type: ignore[attr-defined]
-
-
-def test_a_failed_turn_says_so_and_the_next_turn_works(data_dir: Path, tmp_path: Path) -> None:
-    command = spoken_command("what time is it", tmp_path / "command.wav")
-    files = [data_dir / WAKE, command, _silence(tmp_path / "pause.wav", 3.0), data_dir / WAKE_AGAIN, command]
-
-    def inject(device: Device) -> None:
-        faulty = FailingFirstTurn(device.recognizer)
-        device.recognizer = faulty  # type: ignore[assignment]
-        device.bus.subscribe(faulty.heal_on_second_wake)
-
-    _, history = _run_device(data_dir, tmp_path, files, seconds=30, prepare=inject)
-    wakes = [e for e in history if e.type == "WakeWordDetected"]
-    assert len(wakes) == 2
-    first = wakes[0].correlation_id
-    failures = [e for e in history if e.type == "StageFailed"]
-    assert failures and all(e.correlation_id == first and "injected" in e.error for e in failures)  # type: ignore[attr-defined]
-    apology = [e for e in history if e.type == "ReplyFinished" and e.correlation_id == first]
-    assert apology and apology[0].text.startswith("Sorry, something went wrong")  # type: ignore[attr-defined]
-    assert _turn(history, wakes[1].correlation_id or "") == TURN  # the next turn is whole
 
 
 def test_the_button_stops_a_reply(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
