@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import typing
@@ -296,6 +297,9 @@ def _check_value(value: Any, hint: Any, meta: Mapping[str, Any], where: str, key
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{where}: {key} = {shown} must be a number")
         value = float(value)
+        if not math.isfinite(value):
+            # NaN passes every comparison of a range check, and infinity is no setting either
+            raise ConfigError(f"{where}: {key} = {shown} is not a finite number; use a plain number")
     elif typing.get_origin(hint) is tuple:
         if isinstance(value, str):
             value = (value,)

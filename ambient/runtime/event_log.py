@@ -10,6 +10,7 @@ from typing import IO
 
 from ambient.errors import AmbientError
 from ambient.events import Event
+from ambient.private_files import open_private_append
 
 
 class EventLogWriter:
@@ -18,8 +19,7 @@ class EventLogWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file: IO[str] | None = path.open("a", encoding="utf-8")
+            self._file: IO[str] | None = open_private_append(path)  # names and ids: 0600
         except OSError as exc:
             raise AmbientError(
                 f"event log {path} cannot be written ({exc.strerror}); choose another --event-log"

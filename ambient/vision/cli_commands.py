@@ -13,6 +13,7 @@ from ambient.config import Settings
 from ambient.devices.registry import build_camera
 from ambient.errors import AmbientError
 from ambient.models import ModelStore
+from ambient.private_files import write_private
 from ambient.vision.detection import HogFaceDetector
 from ambient.vision.encoding import ENCODER_ID, FaceEncoder
 from ambient.vision.enrolment import EnrolmentError, QualitySettings, encode_photos, encode_reference
@@ -40,8 +41,7 @@ def faces_command(args: argparse.Namespace, settings: Settings) -> int:
         if action == "export":
             text = json.dumps(gallery.export(args.name), indent=1)
             if args.out:
-                args.out.write_text(text)
-                args.out.chmod(0o600)
+                write_private(args.out, text)  # 0600 from its creation: biometric data
                 print(f"wrote {args.out} (mode 0600: it holds biometric data)")
             else:
                 print(text)

@@ -149,6 +149,8 @@ def test_bad_config_file(tmp_path: Path, toml: str, expected: str) -> None:
 
 def test_bad_environment_and_flags(tmp_path: Path) -> None:
     one_line_error(run_cli(*SIM, env={"AMBIENT_VAD__THRESHOLD": "x"}), "AMBIENT_VAD__THRESHOLD")
+    one_line_error(run_cli(*SIM, env={"AMBIENT_VAD__HANGOVER_MS": "nan"}), "hangover_ms = nan", "finite")
+    one_line_error(run_cli(*SIM, "--set", "vad.threshold=nan"), "vad.threshold = nan", "finite")
     one_line_error(run_cli("run", "--duration", "-3"), "--duration -3")
     one_line_error(run_cli("run", "--duration", "soon"), "invalid float value")
     one_line_error(run_cli("fly"), "invalid choice")
