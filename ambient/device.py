@@ -55,7 +55,7 @@ from ambient.speech.whisper_recognizer import configured_whisper
 from ambient.vision.detection import HogFaceDetector
 from ambient.vision.face_stage import PresenceStage
 from ambient.vision.presence import PresencePipeline, PresenceSettings
-from ambient.vision.setup import face_encoder, matcher_for, open_gallery
+from ambient.vision.setup import face_encoder, gallery_paths, matcher_for, open_gallery
 from ambient.wakeword.confirmation import PhraseConfirmation
 from ambient.wakeword.detectors import build_wake_detector
 from ambient.wakeword.engine import WakeWordEngine
@@ -209,10 +209,12 @@ class Device:
     def _household_names(self) -> list[str]:
         """Names the privacy policy keeps on the device: the gallery's people and who is here."""
         names = set(self.context.who_is_here())
-        try:
-            gallery = open_gallery(self.settings.vision)
-        except Exception:
-            return sorted(names)
+        database, _ = gallery_paths(self.settings.vision)
+        if not database.exists():
+            return sorted(names)  # no one was ever enrolled on this device
+        # Any failure to read the gallery propagates: the cloud request then fails closed (nothing
+        # leaves with names unredacted) and the device says why. Runs on the state executor.
+        gallery = open_gallery(self.settings.vision)
         try:
             names.update(name for name, _ in gallery.names())
         finally:

@@ -45,7 +45,12 @@ def read_events(path: Path, follow: bool = False, poll_s: float = 0.2) -> Iterat
         number = 0
         pending = ""
         while True:
-            line = handle.readline()
+            try:
+                line = handle.readline()
+            except UnicodeDecodeError:
+                raise AmbientError(
+                    f"event log {path} after line {number} is not UTF-8 text; is it an ambient event log?"
+                ) from None
             if not line:
                 if not follow:
                     break
@@ -60,7 +65,7 @@ def read_events(path: Path, follow: bool = False, poll_s: float = 0.2) -> Iterat
                 continue
             try:
                 yield Event.from_json(line)
-            except (json.JSONDecodeError, ValueError, TypeError, KeyError) as exc:
+            except (json.JSONDecodeError, ValueError, TypeError, KeyError, AttributeError) as exc:
                 raise AmbientError(
                     f"event log {path} line {number} is not an ambient event ({exc})"
                 ) from None

@@ -155,6 +155,12 @@ def test_bad_environment_and_flags(tmp_path: Path) -> None:
     one_line_error(run_cli("run", "--duration", "soon"), "invalid float value")
     one_line_error(run_cli("fly"), "invalid choice")
     one_line_error(run_cli("events", str(tmp_path / "none.jsonl")), "not found")
+    array = tmp_path / "array.jsonl"
+    array.write_text('["SpeechStarted", 0]\n')
+    one_line_error(run_cli("events", str(array)), "line 1 is not an ambient event")
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b"\xff\xfe\x00binary")
+    one_line_error(run_cli("events", str(binary)), "is not UTF-8 text")
 
 
 @pytest.mark.parametrize(
