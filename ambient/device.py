@@ -31,6 +31,7 @@ from ambient.cloud.reasoner import build_reasoner
 from ambient.config import Settings
 from ambient.context.store import ContextStore
 from ambient.devices.registry import DeviceBundle, build_devices
+from ambient.errors import DeviceError
 from ambient.events import (
     ChannelStats,
     DeviceDegraded,
@@ -178,6 +179,7 @@ class Device:
         self.face_stage: PresenceStage | None = None
         self.microphone_capture: MicrophoneCapture | None = None
         self.camera_capture: CameraCapture | None = None
+        self._camera_open = False
 
     def _build_voice_turn(self, store: ModelStore) -> None:
         """Speech to text, skills, the cloud and the device's voice, all loaded before the run."""
@@ -259,7 +261,16 @@ class Device:
         """Open every device now, so a bad file or a missing device fails before the run starts."""
         self.devices.microphone.open()
         if self.devices.camera is not None:
-            self.devices.camera.open()
+            try:
+                self.devices.camera.open()
+                self._camera_open = True
+            except DeviceError as error:
+                if self.settings.camera.backend == "file":
+                    raise  # a recorded video that is not there is a setting to fix, not a fault
+                # A live camera missing at boot (an unplugged webcam) costs the camera, never the
+                # voice assistant: the camera stage keeps trying to open it under the supervisor,
+                # and says so with StageFailed and DeviceDegraded as it would mid-run.
+                log.warning("the camera is not there at start (%s); starting without it", error)
         if self.devices.speaker is not None:
             self.devices.speaker.open()
 
@@ -386,7 +397,7 @@ class Device:
             self.clock,
             self._executors.camera,
             on_delivery=lambda: self.supervisor.report_ok("camera"),
-            opened=True,
+            opened=self._camera_open,
             backpressure=devices.simulated and not self.settings.camera.realtime,
         )
         self.supervisor.add(
