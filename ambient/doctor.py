@@ -82,7 +82,7 @@ def examine(loaded: LoadedSettings, store: ModelStore) -> list[Finding]:
             try:
                 findings.append(Finding("wake word", True, f"head {name} at {head_path(name)}"))
             except AmbientError as exc:
-                findings.append(Finding("wake word", False, f"head {name} missing", str(exc)))
+                findings.append(Finding("wake word", False, f"head {name} unusable", str(exc)))
     try:
         from ambient.vision.setup import gallery_paths, open_gallery
 
