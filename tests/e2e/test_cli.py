@@ -82,6 +82,20 @@ def test_doctor_lists_devices_models_and_fixes(model_store: ModelStore) -> None:
         assert "fix:" in stdout  # every problem comes with its fix
 
 
+def test_doctor_checks_the_voice_and_the_cloud_key(tmp_path: Path, model_store: ModelStore) -> None:
+    key = tmp_path / "cloud.key"
+    key.write_text("sk-secret-value\n")
+    key.chmod(0o644)
+    env = {"AMBIENT_CLOUD__PROVIDER": "anthropic", "AMBIENT_CLOUD__KEY_FILE": str(key),
+           "ANTHROPIC_API_KEY": "", "AMBIENT_CLOUD_API_KEY": ""}  # fmt: skip
+    status, stdout, _ = run_cli("doctor", env=env)
+    assert "espeak-ng at" in stdout  # installed by .ci/run and the README's apt line
+    assert "anthropic: no usable API key" in stdout and "chmod 600" in stdout
+    assert "sk-secret-value" not in stdout
+    key.chmod(0o600)
+    assert "anthropic: API key found" in run_cli("doctor", env=env)[1]
+
+
 def test_models_check_and_fetch(tmp_path: Path, model_store: ModelStore) -> None:
     status, stdout, _ = run_cli("models", "check")
     assert status == 0 and "ok  silero_vad" in stdout
