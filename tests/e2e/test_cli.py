@@ -88,7 +88,7 @@ def test_doctor_checks_the_voice_and_the_cloud_key(tmp_path: Path, model_store: 
     key.chmod(0o644)
     env = {"AMBIENT_CLOUD__PROVIDER": "anthropic", "AMBIENT_CLOUD__KEY_FILE": str(key),
            "ANTHROPIC_API_KEY": "", "AMBIENT_CLOUD_API_KEY": ""}  # fmt: skip
-    status, stdout, _ = run_cli("doctor", env=env)
+    stdout = run_cli("doctor", env=env)[1]
     assert "espeak-ng at" in stdout  # installed by .ci/run and the README's apt line
     assert "anthropic: no usable API key" in stdout and "chmod 600" in stdout
     assert "sk-secret-value" not in stdout
