@@ -280,6 +280,15 @@ def _parse_text(text: str, hint: Any, where: str, key: str) -> Any:
         except ValueError:
             raise ConfigError(f"{where}: {key} = {text!r} is not a number") from None
     if typing.get_origin(hint) is tuple:
+        if text.strip().startswith("["):
+            # a list as `config show` prints it (TOML): ["a.flac", "b.flac"]
+            try:
+                value = tomllib.loads(f"value = {text.strip()}")["value"]
+            except tomllib.TOMLDecodeError:
+                raise ConfigError(
+                    f'{where}: {key} = {text!r} is not a list; write ["a", "b"] or a,b'
+                ) from None
+            return value
         return tuple(part.strip() for part in text.split(",") if part.strip())
     return text
 

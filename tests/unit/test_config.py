@@ -106,3 +106,17 @@ def test_bad_flags() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="configuration file not found"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_lists_as_config_show_prints_them_are_accepted_back() -> None:
+    from ambient.config import describe
+
+    loaded = load_settings(environ={}, overrides=['wakeword.models=["computer", "alexa:0.9"]'])
+    assert loaded.settings.wakeword.models == ("computer", "alexa:0.9")
+    printed = next(line for line in describe(loaded) if line.startswith("wakeword.models = "))
+    value = printed.split(" = ", 1)[1].split("  #")[0]
+    assert load_settings(environ={}, overrides=[f"wakeword.models={value}"]).settings.wakeword.models == (
+        "computer", "alexa:0.9",
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match="is not a list"):
+        load_settings(environ={}, overrides=['wakeword.models=["computer"'])
