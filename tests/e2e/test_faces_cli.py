@@ -62,6 +62,10 @@ def test_bad_photos_and_names(tmp_path: Path, data_dir: Path, model_store: Model
     unreadable = tmp_path / "unreadable.jpg"
     unreadable.write_bytes(b"\xff\xd8 not really a jpeg")
     one_line_error(run_cli("faces", "enroll", "x", str(unreadable), env=env), "unreadable.jpg cannot be read")
+    truncated = tmp_path / "truncated.jpg"
+    truncated.write_bytes(face.read_bytes()[: face.stat().st_size // 2])  # a copy cut off half-way
+    # one line (libjpeg's own "premature end of data" warning never shows)
+    one_line_error(run_cli("faces", "enroll", "x", str(truncated), env=env), "truncated.jpg is cut short")
     blank = tmp_path / "wall.jpg"
     cv2.imwrite(str(blank), np.full((300, 300, 3), 180, np.uint8))
     one_line_error(run_cli("faces", "enroll", "x", str(blank), env=env), "no face found in", "wall.jpg")
