@@ -47,6 +47,7 @@ from ambient.models import ModelStore
 from ambient.runtime.bus import EventBus
 from ambient.runtime.capture import CameraCapture, CapturedFrame, MicrophoneCapture
 from ambient.runtime.channels import FrameSlot, MediaChannel, MessageChannel
+from ambient.runtime.service_notify import ServiceNotifier
 from ambient.runtime.supervisor import RestartPolicy, StageSpec, Supervisor
 from ambient.speech.playback import ReplyPlayer
 from ambient.speech.recognizers import build_speech_to_text
@@ -451,6 +452,13 @@ class Device:
             )
         tasks = self.supervisor.start()
         waiters: list[asyncio.Task[object]] = [asyncio.create_task(self._stop.wait())]
+        notifier = ServiceNotifier()
+        notifier.ready(f"listening on {devices.microphone.name}")
+        heartbeat = None
+        if notifier.heartbeat_s is not None:
+            heartbeat = asyncio.create_task(
+                self.supervisor.heartbeat(notifier.alive, notifier.heartbeat_s, watched=("microphone",))
+            )
         if duration_s is not None:
             waiters.append(asyncio.create_task(self._after(duration_s)))
         # The timer stage runs for as long as the device does; the media stages end with their files.
@@ -459,6 +467,9 @@ class Device:
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
+        notifier.stopping()
+        if heartbeat is not None:
+            heartbeat.cancel()
         await self.supervisor.stop(SHUTDOWN_TIMEOUT_S)
         await self.conversation.drain()
         self._executors.shutdown()
