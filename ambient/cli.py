@@ -159,6 +159,11 @@ def _faces_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
         command.add_argument("name")
         if name == "export":
             command.add_argument("--out", type=Path, help="write to this file (mode 0600)")
+        else:
+            command.add_argument(
+                "--event-log", type=Path, action="append",
+                help="also take the name out of this event log (runtime.event_log always is)",
+            )  # fmt: skip
     evaluate = actions.add_parser("eval", help="top-1 accuracy, strangers accepted, calibrated threshold")
     evaluate.add_argument(
         "--gallery", type=Path, required=True, help="one folder of photos per enrolled person"

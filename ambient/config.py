@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import typing
@@ -279,6 +280,15 @@ def _parse_text(text: str, hint: Any, where: str, key: str) -> Any:
         except ValueError:
             raise ConfigError(f"{where}: {key} = {text!r} is not a number") from None
     if typing.get_origin(hint) is tuple:
+        if text.strip().startswith("["):
+            # a list as `config show` prints it (TOML): ["a.flac", "b.flac"]
+            try:
+                value = tomllib.loads(f"value = {text.strip()}")["value"]
+            except tomllib.TOMLDecodeError:
+                raise ConfigError(
+                    f'{where}: {key} = {text!r} is not a list; write ["a", "b"] or a,b'
+                ) from None
+            return value
         return tuple(part.strip() for part in text.split(",") if part.strip())
     return text
 
@@ -296,6 +306,9 @@ def _check_value(value: Any, hint: Any, meta: Mapping[str, Any], where: str, key
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{where}: {key} = {shown} must be a number")
         value = float(value)
+        if not math.isfinite(value):
+            # NaN passes every comparison of a range check, and infinity is no setting either
+            raise ConfigError(f"{where}: {key} = {shown} is not a finite number; use a plain number")
     elif typing.get_origin(hint) is tuple:
         if isinstance(value, str):
             value = (value,)

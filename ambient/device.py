@@ -31,6 +31,7 @@ from ambient.cloud.reasoner import build_reasoner
 from ambient.config import Settings
 from ambient.context.store import ContextStore
 from ambient.devices.registry import DeviceBundle, build_devices
+from ambient.errors import DeviceError
 from ambient.events import (
     ChannelStats,
     DeviceDegraded,
@@ -46,6 +47,7 @@ from ambient.models import ModelStore
 from ambient.runtime.bus import EventBus
 from ambient.runtime.capture import CameraCapture, CapturedFrame, MicrophoneCapture
 from ambient.runtime.channels import FrameSlot, MediaChannel, MessageChannel
+from ambient.runtime.service_notify import ServiceNotifier
 from ambient.runtime.supervisor import RestartPolicy, StageSpec, Supervisor
 from ambient.speech.playback import ReplyPlayer
 from ambient.speech.recognizers import build_speech_to_text
@@ -55,7 +57,7 @@ from ambient.speech.whisper_recognizer import configured_whisper
 from ambient.vision.detection import HogFaceDetector
 from ambient.vision.face_stage import PresenceStage
 from ambient.vision.presence import PresencePipeline, PresenceSettings
-from ambient.vision.setup import face_encoder, matcher_for, open_gallery
+from ambient.vision.setup import face_encoder, gallery_paths, matcher_for, open_gallery
 from ambient.wakeword.confirmation import PhraseConfirmation
 from ambient.wakeword.detectors import build_wake_detector
 from ambient.wakeword.engine import WakeWordEngine
@@ -178,6 +180,7 @@ class Device:
         self.face_stage: PresenceStage | None = None
         self.microphone_capture: MicrophoneCapture | None = None
         self.camera_capture: CameraCapture | None = None
+        self._camera_open = False
 
     def _build_voice_turn(self, store: ModelStore) -> None:
         """Speech to text, skills, the cloud and the device's voice, all loaded before the run."""
@@ -209,10 +212,12 @@ class Device:
     def _household_names(self) -> list[str]:
         """Names the privacy policy keeps on the device: the gallery's people and who is here."""
         names = set(self.context.who_is_here())
-        try:
-            gallery = open_gallery(self.settings.vision)
-        except Exception:
-            return sorted(names)
+        database, _ = gallery_paths(self.settings.vision)
+        if not database.exists():
+            return sorted(names)  # no one was ever enrolled on this device
+        # Any failure to read the gallery propagates: the cloud request then fails closed (nothing
+        # leaves with names unredacted) and the device says why. Runs on the state executor.
+        gallery = open_gallery(self.settings.vision)
         try:
             names.update(name for name, _ in gallery.names())
         finally:
@@ -257,7 +262,16 @@ class Device:
         """Open every device now, so a bad file or a missing device fails before the run starts."""
         self.devices.microphone.open()
         if self.devices.camera is not None:
-            self.devices.camera.open()
+            try:
+                self.devices.camera.open()
+                self._camera_open = True
+            except DeviceError as error:
+                if self.settings.camera.backend == "file":
+                    raise  # a recorded video that is not there is a setting to fix, not a fault
+                # A live camera missing at boot (an unplugged webcam) costs the camera, never the
+                # voice assistant: the camera stage keeps trying to open it under the supervisor,
+                # and says so with StageFailed and DeviceDegraded as it would mid-run.
+                log.warning("the camera is not there at start (%s); starting without it", error)
         if self.devices.speaker is not None:
             self.devices.speaker.open()
 
@@ -384,7 +398,7 @@ class Device:
             self.clock,
             self._executors.camera,
             on_delivery=lambda: self.supervisor.report_ok("camera"),
-            opened=True,
+            opened=self._camera_open,
             backpressure=devices.simulated and not self.settings.camera.realtime,
         )
         self.supervisor.add(
@@ -438,6 +452,13 @@ class Device:
             )
         tasks = self.supervisor.start()
         waiters: list[asyncio.Task[object]] = [asyncio.create_task(self._stop.wait())]
+        notifier = ServiceNotifier()
+        notifier.ready(f"listening on {devices.microphone.name}")
+        heartbeat = None
+        if notifier.heartbeat_s is not None:
+            heartbeat = asyncio.create_task(
+                self.supervisor.heartbeat(notifier.alive, notifier.heartbeat_s, watched=("microphone",))
+            )
         if duration_s is not None:
             waiters.append(asyncio.create_task(self._after(duration_s)))
         # The timer stage runs for as long as the device does; the media stages end with their files.
@@ -446,6 +467,9 @@ class Device:
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
+        notifier.stopping()
+        if heartbeat is not None:
+            heartbeat.cancel()
         await self.supervisor.stop(SHUTDOWN_TIMEOUT_S)
         await self.conversation.drain()
         self._executors.shutdown()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ambient.config import LoadedSettings
+from ambient.config import LoadedSettings, Settings
 from ambient.errors import AmbientError
 from ambient.models import ModelStore
 
@@ -58,6 +59,16 @@ def examine(loaded: LoadedSettings, store: ModelStore) -> list[Finding]:
             else "plug in a webcam or set camera.source to an rtsp:// URL; until then video is simulated",
         )
     )
+    espeak = shutil.which("espeak-ng")
+    findings.append(
+        Finding(
+            "voice",
+            espeak is not None,
+            f"espeak-ng at {espeak}" if espeak else "espeak-ng not installed: the device can not speak",
+            "" if espeak else "sudo apt install espeak-ng (the Piper voice reads its phonemes from it)",
+        )
+    )
+    findings.append(_cloud_key_finding(settings))
     for status in store.check():
         findings.append(
             Finding(
@@ -82,7 +93,7 @@ def examine(loaded: LoadedSettings, store: ModelStore) -> list[Finding]:
             try:
                 findings.append(Finding("wake word", True, f"head {name} at {head_path(name)}"))
             except AmbientError as exc:
-                findings.append(Finding("wake word", False, f"head {name} missing", str(exc)))
+                findings.append(Finding("wake word", False, f"head {name} unusable", str(exc)))
     try:
         from ambient.vision.setup import gallery_paths, open_gallery
 
@@ -122,3 +133,17 @@ def examine(loaded: LoadedSettings, store: ModelStore) -> list[Finding]:
         )
     )
     return findings
+
+
+def _cloud_key_finding(settings: Settings) -> Finding:
+    """Whether the configured cloud has a key it would use (never showing the key)."""
+    from ambient.cloud.keys import load_api_key
+
+    cloud = settings.cloud
+    if cloud.provider == "none":
+        return Finding("cloud", True, "turned off (cloud.provider = none): local skills only")
+    try:
+        load_api_key(cloud.provider, cloud.key_file)
+    except AmbientError as exc:
+        return Finding("cloud", False, f"{cloud.provider}: no usable API key", str(exc))
+    return Finding("cloud", True, f"{cloud.provider}: API key found (environment or a 0600 file)")

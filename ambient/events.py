@@ -43,16 +43,24 @@ class Event:
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Event:
+        """The event `data` describes; ValueError naming the field when a value has the wrong type
+        (an event log edited by hand, or written by something else)."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a JSON {type(data).__name__}, not an object")
         name = data.get("type")
         cls = Event.registry.get(str(name))
         if cls is None:
             raise ValueError(f"unknown event type {name!r}")
         hints = typing.get_type_hints(cls)
-        kwargs = {
-            field.name: _as_type(data[field.name], hints[field.name])
-            for field in dataclasses.fields(cls)
-            if field.name in data
-        }
+        kwargs = {}
+        for field in dataclasses.fields(cls):
+            if field.name in data:
+                value = _as_type(data[field.name], hints[field.name])
+                if not _is_a(value, hints[field.name]):
+                    raise ValueError(
+                        f"{name}.{field.name} = {data[field.name]!r} is not {_describe(hints[field.name])}"
+                    )
+                kwargs[field.name] = value
         return cls(**kwargs)
 
     @staticmethod
@@ -73,6 +81,35 @@ def _as_type(value: Any, hint: Any) -> Any:
             if arg is not type(None) and value is not None:
                 return _as_type(value, arg)
     return value
+
+
+def _is_a(value: Any, hint: Any) -> bool:
+    """Whether a value read back from JSON has the type the event declares."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_a(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_is_a(item, args[0]) for item in value)
+        return len(args) == len(value) and all(_is_a(v, a) for v, a in zip(value, args, strict=True))
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True
+
+
+def _describe(hint: Any) -> str:
+    return {float: "a number", int: "a whole number", str: "text", bool: "true or false"}.get(
+        hint, f"a {getattr(hint, '__name__', str(hint))}"
+    )
 
 
 # --- device lifecycle -------------------------------------------------------------------------

@@ -367,6 +367,8 @@ class ConversationStage:
             fallback = CLOUD_LOST if result.spoken else CLOUD_DOWN
             if self.reasoner.client is None:
                 fallback = CLOUD_NOT_SET_UP  # no key, or turned off: say so, the owner can fix it
+            elif result.error.spoken:
+                fallback = result.error.spoken  # e.g. privacy failed closed: say why nothing was asked
             if result.spoken:
                 self._finish(turn, result)
             await self._say(turn, _one(fallback), "fallback")

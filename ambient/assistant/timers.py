@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ambient.errors import ConfigError
+from ambient.private_files import ensure_private
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Timer:
 class TimerStore:
     def __init__(self, path: Path) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_private(path)
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute(

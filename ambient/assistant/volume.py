@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from pathlib import Path
+
+from ambient.private_files import write_private
 
 
 class VolumeControl:
@@ -28,8 +29,5 @@ class VolumeControl:
 
     def set(self, level: int) -> int:
         self.level = self.clamped(level)
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self._path.with_suffix(".partial")
-        partial.write_text(json.dumps({"volume": self.level}), encoding="utf-8")
-        os.replace(partial, self._path)
+        write_private(self._path, json.dumps({"volume": self.level}))
         return self.level

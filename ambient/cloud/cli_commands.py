@@ -24,6 +24,9 @@ def audit_command(args: argparse.Namespace, settings: Settings) -> int:
         entries = ledger.entries(limit=args.limit)
     finally:
         ledger.close()
+    if not entries and not args.json:
+        print(f"the audit ledger {path} is empty: nothing has been sent to the cloud")
+        return 0
     for entry in entries:
         if args.json:
             print(json.dumps(entry.to_dict(), ensure_ascii=False))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ambient.errors import ConfigError
+from ambient.private_files import ensure_private
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS payloads (
@@ -55,7 +56,7 @@ class AuditLedger:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_private(path)  # what left the device, and when: its owner's to read
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")

@@ -34,7 +34,9 @@ class PrivacyPolicy:
     """A coarse place the owner chose to share ("" = none), e.g. "Lisbon"."""
     max_question_chars: int = 500
     redact_numbers: bool = True
-    """Replace long digit runs (phone, card and account numbers) in the question with "#"."""
+    """Replace numbers that identify or unlock something in the question with "#": six digits or
+    more however grouped (card, phone and account numbers, dotted or spaced), and any number
+    right after a word like PIN, code or password (a four-digit PIN, a short code)."""
 
     def snapshot(self, context: ContextView | None, now: datetime, known_names: list[str]) -> dict[str, Any]:
         """The minimal context that goes with a question (never audio, images or embeddings)."""
@@ -54,13 +56,34 @@ class PrivacyPolicy:
     def clean_question(self, text: str, known_names: list[str]) -> str:
         cleaned = text.strip()[: self.max_question_chars]
         if not self.share_names:
-            for name in sorted(known_names, key=len, reverse=True):
-                for part in {name, *name.split()}:
-                    if len(part) >= 2:
-                        cleaned = re.sub(rf"\b{re.escape(part)}\b", REDACTED_PERSON, cleaned, flags=re.I)
+            for part in name_words(known_names):
+                cleaned = whole_word(part).sub(REDACTED_PERSON, cleaned)
         if self.redact_numbers:
-            cleaned = re.sub(r"\d[\d -]{5,}\d", "#", cleaned)
+            cleaned = _SECRET_NUMBER.sub(lambda m: m.group(1) + "#", cleaned)
+            cleaned = _LONG_NUMBER.sub("#", cleaned)
         return cleaned
+
+
+_LONG_NUMBER = re.compile(r"\d(?:[ .\-]?\d){5,}")
+"""Six digits or more, grouped by spaces, dots or dashes or not (a year, a time, a price is not)."""
+_SECRET_NUMBER = re.compile(
+    r"(\b(?:pin|pin number|passcode|password|pass code|code|otp|cvv|cvc|security number)\b\W*"
+    r"(?:(?:is|was|of|number)\W+)?)\d(?:[ .\-]?\d){2,}",
+    re.IGNORECASE,
+)
+"""A number said right after what makes it a secret ("my PIN is 4821", "the code 0375")."""
+
+
+def name_words(known_names: list[str]) -> list[str]:
+    """Every name and each of its words of two letters or more, longest first (so "Ann Lee" goes
+    before "Ann")."""
+    words = {part for name in known_names for part in (name, *name.split()) if len(part.strip()) >= 2}
+    return sorted(words, key=len, reverse=True)
+
+
+def whole_word(word: str) -> re.Pattern[str]:
+    """`word` as a whole word, any case: "Ed" matches "ed" and "Ed's", never "Edinburgh" or "asked"."""
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
 
 
 def load_policy(path: str) -> PrivacyPolicy:

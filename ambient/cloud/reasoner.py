@@ -15,7 +15,7 @@ from ambient.clock import Clock
 from ambient.cloud.clients import AnthropicChat, ChatClient, OpenAIChat
 from ambient.cloud.keys import load_api_key
 from ambient.cloud.ledger import AuditLedger
-from ambient.cloud.privacy import ContextView, PrivacyPolicy, load_policy
+from ambient.cloud.privacy import ContextView, PrivacyPolicy, load_policy, name_words, whole_word
 from ambient.cloud.resilience import CloudFault, ResilienceSettings, ResilientStream
 from ambient.config import CloudSettings
 
@@ -28,34 +28,46 @@ SYSTEM_PROMPT = (
 
 
 class CloudUnavailable(Exception):
-    """No answer from the cloud; `reason` is for the event log, never shown to the cloud."""
+    """No answer from the cloud; `reason` is for the event log, never shown to the cloud.
+    `spoken`, when set, is what the device says instead of its usual fallback (why it did not ask)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, spoken: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.spoken = spoken
+
+
+NAMES_UNREADABLE = (
+    "I didn't ask the cloud: I couldn't check your question for household names. "
+    "Run ambient doctor to see why."
+)
 
 
 class PolicyViolation(Exception):
     """A payload held something the policy forbids; it was not sent."""
 
 
-def check_payload(payload: Any, forbidden: list[str]) -> None:
-    """Refuse bytes (audio, images) anywhere in a payload, and any forbidden word."""
+def check_payload(payload: Any) -> None:
+    """Refuse bytes (audio, images) and anything but JSON's plain types anywhere in a payload."""
     if isinstance(payload, bytes | bytearray | memoryview):
         raise PolicyViolation("binary data in a cloud payload")
     if isinstance(payload, dict):
         for value in payload.values():
-            check_payload(value, forbidden)
+            check_payload(value)
     elif isinstance(payload, list | tuple):
         for value in payload:
-            check_payload(value, forbidden)
-    elif isinstance(payload, str):
-        lowered = payload.lower()
-        for word in forbidden:
-            if word and word.lower() in lowered:
-                raise PolicyViolation("a name the policy keeps on the device")
-    elif not isinstance(payload, int | float | bool | type(None)):
+            check_payload(value)
+    elif not isinstance(payload, str | int | float | bool | type(None)):
         raise PolicyViolation(f"a {type(payload).__name__} in a cloud payload")
+
+
+def check_question(question: str, forbidden_names: list[str]) -> None:
+    """The last look at the user's words before they leave: no household name, as a whole word.
+    Only the question is searched (the system prompt and the model id are ours, and a person
+    named Claude or Ed must not block every request)."""
+    for word in name_words(forbidden_names):
+        if whole_word(word).search(question):
+            raise PolicyViolation("a name the policy keeps on the device")
 
 
 class CloudReasoner:
@@ -92,11 +104,20 @@ class CloudReasoner:
         if self.client is None:
             raise CloudUnavailable(self.unavailable_reason or "no cloud configured")
         loop = asyncio.get_running_loop()
-        names = await loop.run_in_executor(self._executor, self._known_names)
-        snapshot = self.policy.snapshot(context, datetime.now(), names)
-        payload = self.client.payload(self._system, self.policy.clean_question(question, names), snapshot)
         try:
-            check_payload(payload, [] if self.policy.share_names else names)
+            names = await loop.run_in_executor(self._executor, self._known_names)
+        except Exception as exc:
+            # fail closed: the names to keep out can not be read, so nothing goes out
+            log.error("the household's names could not be read: %s", exc)
+            raise CloudUnavailable(
+                f"the household's names could not be read ({exc}); nothing was sent", spoken=NAMES_UNREADABLE
+            ) from None
+        snapshot = self.policy.snapshot(context, datetime.now(), names)
+        cleaned = self.policy.clean_question(question, names)
+        payload = self.client.payload(self._system, cleaned, snapshot)
+        try:
+            check_payload(payload)
+            check_question(cleaned, [] if self.policy.share_names else names)
         except PolicyViolation as exc:
             raise CloudUnavailable(f"payload refused by the privacy policy: {exc}") from None
         client = self.client

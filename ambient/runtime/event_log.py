@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ambient.errors import AmbientError
 from ambient.events import Event
+from ambient.private_files import open_private_append, write_private
 
 
 class EventLogWriter:
@@ -18,8 +20,7 @@ class EventLogWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file: IO[str] | None = path.open("a", encoding="utf-8")
+            self._file: IO[str] | None = open_private_append(path)  # names and ids: 0600
         except OSError as exc:
             raise AmbientError(
                 f"event log {path} cannot be written ({exc.strerror}); choose another --event-log"
@@ -45,7 +46,12 @@ def read_events(path: Path, follow: bool = False, poll_s: float = 0.2) -> Iterat
         number = 0
         pending = ""
         while True:
-            line = handle.readline()
+            try:
+                line = handle.readline()
+            except UnicodeDecodeError:
+                raise AmbientError(
+                    f"event log {path} after line {number} is not UTF-8 text; is it an ambient event log?"
+                ) from None
             if not line:
                 if not follow:
                     break
@@ -60,7 +66,7 @@ def read_events(path: Path, follow: bool = False, poll_s: float = 0.2) -> Iterat
                 continue
             try:
                 yield Event.from_json(line)
-            except (json.JSONDecodeError, ValueError, TypeError, KeyError) as exc:
+            except (json.JSONDecodeError, ValueError, TypeError, KeyError, AttributeError) as exc:
                 raise AmbientError(
                     f"event log {path} line {number} is not an ambient event ({exc})"
                 ) from None
@@ -80,3 +86,47 @@ def format_event(event: Event, origin: float = 0.0) -> str:
             details.append(f"{key}={value}")
     cid = f"  [{event.correlation_id}]" if event.correlation_id else ""
     return f"{event.t - origin:8.2f}s  {event.type:<16} {' '.join(details)}{cid}"
+
+
+FORGOTTEN = "a forgotten person"
+
+
+def forget_name(path: Path, name: str) -> int:
+    """Take every trace of `name` out of an event log (an identity, an arrival, a transcript that
+    said it): the whole name and each word of it, as whole words, in every text field. The log is
+    rewritten atomically (0600); returns how many events changed. A line that is not an event is
+    scrubbed as text. Run it while no device writes this log (a concurrent append would be lost)."""
+    if not path.is_file():
+        return 0
+    words = sorted({name, *name.split()} - {""}, key=len, reverse=True)
+    patterns = [
+        re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE) for word in words if len(word) >= 2
+    ]
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            for pattern in patterns:
+                value = pattern.sub(FORGOTTEN, value)
+            return value
+        if isinstance(value, list):
+            return [scrub(item) for item in value]
+        if isinstance(value, dict):
+            return {key: scrub(item) for key, item in value.items()}
+        return value
+
+    changed = 0
+    lines = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            cleaned = scrub(line)
+        else:
+            cleaned = json.dumps(scrub(data), separators=(",", ":"), allow_nan=False)
+            if cleaned == json.dumps(data, separators=(",", ":"), allow_nan=False):
+                cleaned = line  # untouched lines stay byte for byte
+        changed += cleaned != line
+        lines.append(cleaned)
+    if changed:
+        write_private(path, "".join(f"{line}\n" for line in lines))
+    return changed

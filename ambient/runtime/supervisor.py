@@ -58,6 +58,7 @@ class Supervisor:
         self._stages: dict[str, _StageState] = {}
         self.degraded: dict[str, str] = {}
         """component -> reason, for every component currently down."""
+        self._last_ok: dict[str, float] = {}
 
     def add(self, spec: StageSpec) -> None:
         self._stages[spec.name] = _StageState(spec)
@@ -72,8 +73,9 @@ class Supervisor:
     def report_ok(self, name: str) -> None:
         """A stage delivered something: if its component was degraded, it has recovered.
 
-        Cheap enough to call per item: one dict lookup while everything is healthy.
+        Cheap enough to call per item: a clock read and a dict lookup while everything is healthy.
         """
+        self._last_ok[name] = self._clock.now()
         if not self.degraded:
             return
         component = self._stages[name].spec.component
@@ -83,6 +85,25 @@ class Supervisor:
     def stage_finished(self, name: str) -> bool:
         state = self._stages[name]
         return state.finished or state.gave_up
+
+    async def heartbeat(
+        self, beat: Callable[[], None], every_s: float, watched: tuple[str, ...] = ()
+    ) -> None:
+        """Call `beat` (systemd's watchdog) every `every_s` while the device is alive: the event
+        loop turns (a blocked loop misses its beats) and each `watched` stage has delivered within
+        two beats, or is openly down (given up, finished: degraded and said so, not hung)."""
+        started = self._clock.now()
+        while True:
+            await self._clock.sleep(every_s)
+            now = self._clock.now()
+            hung = [
+                name for name in watched
+                if not self.stage_finished(name) and now - self._last_ok.get(name, started) > 2 * every_s
+            ]  # fmt: skip
+            if hung:
+                log.error("no heartbeat: %s delivered nothing for %.1f s", ", ".join(hung), 2 * every_s)
+                continue
+            beat()
 
     async def stop(self, timeout_s: float = 2.0) -> None:
         tasks = [s.task for s in self._stages.values() if s.task is not None and not s.task.done()]

@@ -13,6 +13,8 @@ from ambient.config import Settings
 from ambient.devices.registry import build_camera
 from ambient.errors import AmbientError
 from ambient.models import ModelStore
+from ambient.private_files import write_private
+from ambient.runtime.event_log import forget_name
 from ambient.vision.detection import HogFaceDetector
 from ambient.vision.encoding import ENCODER_ID, FaceEncoder
 from ambient.vision.enrolment import EnrolmentError, QualitySettings, encode_photos, encode_reference
@@ -36,12 +38,16 @@ def faces_command(args: argparse.Namespace, settings: Settings) -> int:
         if action == "forget":
             erased = gallery.forget(args.name)
             print(f"forgot {args.name}: {erased} embeddings erased, database rewritten")
+            for log in _event_logs(args, settings):
+                events = forget_name(log, args.name)
+                print(
+                    f"event log {log}: {events} event{'s' if events != 1 else ''} rewritten without the name"
+                )
             return 0
         if action == "export":
             text = json.dumps(gallery.export(args.name), indent=1)
             if args.out:
-                args.out.write_text(text)
-                args.out.chmod(0o600)
+                write_private(args.out, text)  # 0600 from its creation: biometric data
                 print(f"wrote {args.out} (mode 0600: it holds biometric data)")
             else:
                 print(text)
@@ -53,6 +59,13 @@ def faces_command(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         gallery.close()
     raise AmbientError(f"unknown faces command {action!r}")
+
+
+def _event_logs(args: argparse.Namespace, settings: Settings) -> list[Path]:
+    """The configured event log and any given with --event-log: `forget` scrubs each."""
+    logs = [Path(settings.runtime.event_log).expanduser()] if settings.runtime.event_log else []
+    logs += [path for path in getattr(args, "event_log", None) or [] if path not in logs]
+    return logs
 
 
 def _enroll(args: argparse.Namespace, settings: Settings, gallery: Gallery) -> int:

@@ -42,10 +42,21 @@ def read_photo(path: Path) -> Frame:
 
     if not path.is_file():
         raise EnrolmentError(f"photo {path} not found; check the path")
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    data = path.read_bytes()
+    if truncated_jpeg(data):
+        # libjpeg would decode the half it has (grey below) and print its own warning line
+        raise EnrolmentError(f"photo {path} is cut short (the JPEG ends early); copy the photo again")
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise EnrolmentError(f"photo {path} cannot be read; use a JPEG or PNG image")
     return image.astype(np.uint8, copy=False)
+
+
+def truncated_jpeg(data: bytes) -> bool:
+    """A JPEG whose image data began (start-of-image and start-of-scan markers) but whose
+    end-of-image marker is missing: a partial copy or download. Padding after the marker is
+    allowed, as some cameras write it."""
+    return data[:2] == b"\xff\xd8" and b"\xff\xda" in data and b"\xff\xd9" not in data[-64:]
 
 
 def encode_reference(

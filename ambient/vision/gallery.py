@@ -8,6 +8,7 @@ import secrets
 import sqlite3
 import stat
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ambient.errors import AmbientError
+from ambient.private_files import ensure_private
 
 KEY_ENV = "AMBIENT_GALLERY_KEY"
 _KEY_CHECK = b"ambient gallery key check v1"
@@ -70,7 +72,19 @@ def write_key_file(path: Path, key: bytes) -> None:
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(base64.b64encode(key).decode() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())  # on disk before anything is sealed with it
     os.replace(partial, path)
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename in `directory` durable (the new key file's name, not only its bytes)."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def read_key_file(path: Path) -> bytes:
@@ -95,14 +109,23 @@ class Gallery:
         self.path = path
         self.key_file = key_file
         env = os.environ if environ is None else environ
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA secure_delete = ON")
-        self._db.execute("PRAGMA journal_mode = DELETE")
-        self._db.executescript(_SCHEMA)
-        os.chmod(path, 0o600)
-        check = self._db.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
+        try:
+            ensure_private(path)  # 0600 before SQLite writes a byte (and its journal inherits it)
+            self._db = sqlite3.connect(str(path), isolation_level=None)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA secure_delete = ON")
+            self._db.execute("PRAGMA journal_mode = DELETE")
+            self._db.executescript(_SCHEMA)
+            check = self._db.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise GalleryError(
+                f"gallery {path} is not a readable face gallery ({exc}); restore it from a backup, or move "
+                "it aside and enrol again (nothing was changed)"
+            ) from None
+        except OSError as exc:
+            raise GalleryError(
+                f"gallery {path} cannot be opened ({exc.strerror}); check vision.gallery"
+            ) from None
         if env.get(KEY_ENV):
             self._key = decode_key(env[KEY_ENV], f"${KEY_ENV}")
         elif key_file.is_file():
@@ -117,11 +140,34 @@ class Gallery:
             )
         if check is None:
             self._seal_check()
-        elif not self._opens(bytes(check[0])):
+        elif not self._opens(bytes(check[0])) and not self._finish_rotation(bytes(check[0]), env):
             raise GalleryError(
                 f"the gallery key does not open {path}; use the key file or ${KEY_ENV} that enrolled these "
                 "faces (nothing was changed)"
             )
+        self._discard_stale_next_key()
+
+    @property
+    def next_key_file(self) -> Path:
+        """Where a rotation keeps the new key until the re-encryption is committed."""
+        return self.key_file.with_name(self.key_file.name + ".next")
+
+    def _finish_rotation(self, check: bytes, env: Mapping[str, str]) -> bool:
+        """A rotation committed the re-encryption but was stopped before the new key replaced the
+        old one: the new key waits beside it. Finish the rotation; False if there is none."""
+        if env.get(KEY_ENV) or not self.next_key_file.is_file():
+            return False
+        old, self._key = self._key, read_key_file(self.next_key_file)
+        if not self._opens(check):
+            self._key = old
+            return False
+        os.replace(self.next_key_file, self.key_file)
+        return True
+
+    def _discard_stale_next_key(self) -> None:
+        """A rotation stopped before its commit leaves a new key that opens nothing: drop it."""
+        if self.next_key_file.is_file():
+            self.next_key_file.unlink()
 
     def close(self) -> None:
         self._db.close()
@@ -226,33 +272,46 @@ class Gallery:
         return int(count)
 
     def rotate_key(self, new_key: bytes | None = None, environ: dict[str, str] | None = None) -> bytes:
-        """Re-encrypt everything under a new key in one transaction, then replace the key file."""
+        """Re-encrypt everything under a new key, safe against a crash at any step.
+
+        1. the new key is written (0600, fsync'ed) beside the old one as `<key file>.next`;
+        2. every embedding and the key check are re-sealed in one transaction, committed;
+        3. `.next` replaces the key file (an atomic rename);
+        4. VACUUM, so no free page keeps the old ciphertext.
+        Stopped before 2 commits, the old key still opens the gallery and `.next` is dropped at the
+        next open; stopped after, the old key no longer opens it and the next open finishes step 3.
+        """
         if (os.environ if environ is None else environ).get(KEY_ENV):
             raise GalleryError(
                 f"the gallery key comes from ${KEY_ENV}; unset it to rotate the key file, or rotate it "
                 "where it is set (nothing was changed)"
             )
         new_key = new_key or secrets.token_bytes(32)
+        write_key_file(self.next_key_file, new_key)
         rows = self._db.execute(
             "SELECT e.id, e.person_id, e.model_id, e.nonce, e.ciphertext FROM embeddings e"
         ).fetchall()
         self._db.execute("BEGIN IMMEDIATE")
+        old_key = self._key
         try:
             for row_id, person_id, model_id, nonce, sealed in rows:
                 aad = self._aad(int(person_id), str(model_id))
-                plain = self._open(self._key, bytes(nonce), bytes(sealed), aad)
+                plain = self._open(old_key, bytes(nonce), bytes(sealed), aad)
                 new_nonce, new_sealed = self._seal(new_key, plain, aad)
                 self._db.execute(
                     "UPDATE embeddings SET nonce = ?, ciphertext = ? WHERE id = ?",
                     (new_nonce, new_sealed, row_id),
                 )
-            old_key, self._key = self._key, new_key
+            self._key = new_key
             self._seal_check()
             self._db.execute("COMMIT")
         except BaseException:
+            self._key = old_key
             self._db.execute("ROLLBACK")
+            self.next_key_file.unlink(missing_ok=True)
             raise
+        os.replace(self.next_key_file, self.key_file)
+        _fsync_directory(self.key_file.parent)
         self._db.execute("VACUUM")
-        write_key_file(self.key_file, new_key)
         del old_key
         return new_key

@@ -23,6 +23,7 @@ from ambient.wakeword.classifier import FitSettings
 from ambient.wakeword.detectors import configured_trigger
 from ambient.wakeword.evaluation import EvalResult, EvalSettings, evaluate, plot_det
 from ambient.wakeword.false_wakes import FALSE_WAKES_FILE, HardNegativeStore, adapted_heads_dir
+from ambient.wakeword.head_manifest import HEADS_DIR, record_head
 from ambient.wakeword.scoring import head_path, scorer_for
 from ambient.wakeword.training import Trainer, TrainingPlan, write_card
 
@@ -84,6 +85,8 @@ def train_command(args: argparse.Namespace, settings: Settings) -> int:
         }
         plot_det([result], output / "cards" / f"{plan.slug}-det.png")
     card = write_card(report, evaluation, output)
+    if output.resolve() == HEADS_DIR.resolve():
+        record_head(output / f"{plan.slug}.onnx")  # the device checks shipped heads by sha256
     print(f"head: {output / (plan.slug + '.onnx')}")
     print(f"card: {card}")
     if evaluation:
@@ -151,6 +154,8 @@ def anchors_command(args: argparse.Namespace, settings: Settings) -> int:
         raise MediaError(f"no recordings in {data / 'wakeword' / plan.slug / 'train'}; pass --data")
     trainer = Trainer(plan, ModelStore())
     path = write_anchors(head, trainer.positive_windows(), np.random.default_rng(args.seed))
+    if head.parent.resolve() == HEADS_DIR.resolve():
+        record_head(head)
     print(f"anchors: {path}")
     return 0
 

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ambient.events import Event, FalseWakeMarked, WakeWordDetected
+from ambient.private_files import ensure_private
 from ambient.wakeword.features import EMBEDDING_DIM, HEAD_WINDOW
 
 _SCHEMA = """
@@ -46,7 +47,7 @@ class HardNegativeStore:
     """SQLite file of marked false wakes: one row per wake, its 16 x 96 window as float32."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private(path)
         self.path = path
         with self._connect() as db:
             db.execute(_SCHEMA)

@@ -13,10 +13,9 @@ from ambient.errors import DependencyError, ModelError
 from ambient.models import ModelStore
 from ambient.wakeword.engine import WakeWordEngine
 from ambient.wakeword.features import FeatureModels
+from ambient.wakeword.head_manifest import HEADS_DIR, verify_head
 from ambient.wakeword.heads import WakeWordHead
 from ambient.wakeword.policy import TriggerSettings
-
-HEADS_DIR = Path(__file__).resolve().parents[2] / "models"
 
 
 class ChunkScorer(Protocol):
@@ -41,6 +40,7 @@ def head_path(model: str) -> Path:
             f"no wake-word head named {model!r} in {HEADS_DIR} (shipped: {known}); "
             f"train it with `ambient wakeword train {model}`"
         )
+    verify_head(candidate)  # a shipped head is the one the manifest names, byte for byte
     return candidate
 
 

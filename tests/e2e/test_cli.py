@@ -82,6 +82,20 @@ def test_doctor_lists_devices_models_and_fixes(model_store: ModelStore) -> None:
         assert "fix:" in stdout  # every problem comes with its fix
 
 
+def test_doctor_checks_the_voice_and_the_cloud_key(tmp_path: Path, model_store: ModelStore) -> None:
+    key = tmp_path / "cloud.key"
+    key.write_text("sk-secret-value\n")
+    key.chmod(0o644)
+    env = {"AMBIENT_CLOUD__PROVIDER": "anthropic", "AMBIENT_CLOUD__KEY_FILE": str(key),
+           "ANTHROPIC_API_KEY": "", "AMBIENT_CLOUD_API_KEY": ""}  # fmt: skip
+    stdout = run_cli("doctor", env=env)[1]
+    assert "espeak-ng at" in stdout  # installed by .ci/run and the README's apt line
+    assert "anthropic: no usable API key" in stdout and "chmod 600" in stdout
+    assert "sk-secret-value" not in stdout
+    key.chmod(0o600)
+    assert "anthropic: API key found" in run_cli("doctor", env=env)[1]
+
+
 def test_models_check_and_fetch(tmp_path: Path, model_store: ModelStore) -> None:
     status, stdout, _ = run_cli("models", "check")
     assert status == 0 and "ok  silero_vad" in stdout
@@ -149,10 +163,18 @@ def test_bad_config_file(tmp_path: Path, toml: str, expected: str) -> None:
 
 def test_bad_environment_and_flags(tmp_path: Path) -> None:
     one_line_error(run_cli(*SIM, env={"AMBIENT_VAD__THRESHOLD": "x"}), "AMBIENT_VAD__THRESHOLD")
+    one_line_error(run_cli(*SIM, env={"AMBIENT_VAD__HANGOVER_MS": "nan"}), "hangover_ms = nan", "finite")
+    one_line_error(run_cli(*SIM, "--set", "vad.threshold=nan"), "vad.threshold = nan", "finite")
     one_line_error(run_cli("run", "--duration", "-3"), "--duration -3")
     one_line_error(run_cli("run", "--duration", "soon"), "invalid float value")
     one_line_error(run_cli("fly"), "invalid choice")
     one_line_error(run_cli("events", str(tmp_path / "none.jsonl")), "not found")
+    array = tmp_path / "array.jsonl"
+    array.write_text('["SpeechStarted", 0]\n')
+    one_line_error(run_cli("events", str(array)), "line 1 is not an ambient event")
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b"\xff\xfe\x00binary")
+    one_line_error(run_cli("events", str(binary)), "is not UTF-8 text")
 
 
 @pytest.mark.parametrize(

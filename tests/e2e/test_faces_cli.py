@@ -36,8 +36,20 @@ def test_enroll_list_export_forget(tmp_path: Path, data_dir: Path, model_store: 
     assert len(exported["embeddings"]) == 3 and len(exported["embeddings"][0]["vector"]) == 128
     assert out.stat().st_mode & 0o777 == 0o600
     assert run_cli("faces", "rotate-key", env=env)[0] == 0
-    status, stdout, _ = run_cli("faces", "forget", "Tony Blair", env=env)
-    assert status == 0 and "3 embeddings erased" in stdout
+    # the event log of a device that saw him, and heard his name
+    log = tmp_path / "events.jsonl"
+    log.write_text(
+        '{"type":"PersonArrived","t":1.0,"correlation_id":null,"person":"Tony Blair","track_id":3}\n'
+        '{"type":"Transcribed","t":2.0,"correlation_id":"c1","text":"is tony here","recognizer":"whisper",'
+        '"confidence":0.9,"seconds":0.1,"audio_s":1.0}\n'
+        '{"type":"SpeechStarted","t":3.0,"correlation_id":null,"start_sample":0}\n'
+    )
+    status, stdout, _ = run_cli("faces", "forget", "Tony Blair", "--event-log", str(log), env=env)
+    assert status == 0 and "3 embeddings erased" in stdout and "2 events rewritten" in stdout
+    scrubbed = log.read_text()
+    assert "tony" not in scrubbed.lower() and "blair" not in scrubbed.lower()
+    assert log.stat().st_mode & 0o777 == 0o600
+    assert len(scrubbed.splitlines()) == 3 and run_cli("events", str(log))[0] == 0
     raw = (tmp_path / "gallery.sqlite").read_bytes()
     assert b"Tony Blair" not in raw
     assert run_cli("faces", "list", env=env)[1].strip() == ""
@@ -50,6 +62,10 @@ def test_bad_photos_and_names(tmp_path: Path, data_dir: Path, model_store: Model
     unreadable = tmp_path / "unreadable.jpg"
     unreadable.write_bytes(b"\xff\xd8 not really a jpeg")
     one_line_error(run_cli("faces", "enroll", "x", str(unreadable), env=env), "unreadable.jpg cannot be read")
+    truncated = tmp_path / "truncated.jpg"
+    truncated.write_bytes(face.read_bytes()[: face.stat().st_size // 2])  # a copy cut off half-way
+    # one line (libjpeg's own "premature end of data" warning never shows)
+    one_line_error(run_cli("faces", "enroll", "x", str(truncated), env=env), "truncated.jpg is cut short")
     blank = tmp_path / "wall.jpg"
     cv2.imwrite(str(blank), np.full((300, 300, 3), 180, np.uint8))
     one_line_error(run_cli("faces", "enroll", "x", str(blank), env=env), "no face found in", "wall.jpg")

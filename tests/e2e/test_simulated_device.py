@@ -257,3 +257,21 @@ def test_presence_through_a_dinner_scene(data_dir: Path, tmp_path: Path, model_s
         ]
         assert visits[::2] == ["PersonArrived"] * len(visits[::2]), (person, visits)
         assert visits[1::2] == ["PersonLeft"] * len(visits[1::2]), (person, visits)
+
+
+def test_a_camera_missing_at_start_costs_the_camera_not_the_device(data_dir: Path, tmp_path: Path) -> None:
+    """A live camera that is not there at boot (the Pi with its webcam unplugged): the device starts
+    without it, the camera stage says what failed and gives up, and the audio path works."""
+    settings = simulated_settings(
+        data_dir, tmp_path,
+        "microphone.files=speech/whisper__jfk.flac", "microphone.realtime=false",
+        "camera.backend=opencv", f"camera.source={tmp_path / 'no-such-camera'}",
+        "runtime.max_restarts=1", "runtime.restart_backoff_s=0.05",
+    )  # fmt: skip
+    device = Device(settings, bus=EventBus(), simulate=True)
+    history = run_device(device)
+    failed = [e for e in history if isinstance(e, StageFailed) and e.stage == "camera"]
+    assert failed and "cannot be opened" in failed[0].error
+    assert [d.component for d in history if isinstance(d, DeviceDegraded)] == ["camera"]
+    assert any(isinstance(e, SpeechEnded) for e in history)
+    assert isinstance(history[-1], DeviceStopped)

@@ -405,3 +405,49 @@ def test_the_button_stops_a_reply(data_dir: Path, tmp_path: Path, monkeypatch: p
     assert len(finished) == 1 and finished[0].interrupted  # type: ignore[attr-defined]
     assert finished[0].reason == "button"  # type: ignore[attr-defined]
     assert not [e for e in history if e.type == "PrivacyModeChanged"]
+
+
+def test_a_gallery_that_can_not_be_read_keeps_the_question_on_the_device(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #14's worst fault, as reproduced: no camera, a gallery with a person enrolled, its key
+    file left readable by others (0644). The device must not send "remind Kofi Annan ..." with the
+    name in it (it used to, having caught the error and assumed no names): nothing leaves, the
+    ledger stays empty, and the spoken answer says why."""
+    import os
+
+    from ambient.cloud.reasoner import NAMES_UNREADABLE
+    from ambient.vision.gallery import Gallery
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-not-a-real-key")
+    gallery = Gallery(tmp_path / "gallery.sqlite", tmp_path / "gallery.key", environ={})
+    gallery.add("Kofi Annan", np.ones((1, 128), dtype=np.float32), "any-model")
+    gallery.close()
+    os.chmod(tmp_path / "gallery.key", 0o644)
+    question = spoken_command("remind Kofi Annan to call me back", tmp_path / "question.wav")
+    samples = soundfile.read(str(question), dtype="int16")[0]
+    with FakeCloud() as cloud:
+        settings = simulated_settings(
+            data_dir, tmp_path, "camera.backend=none", "cloud.provider=anthropic",
+            f"cloud.base_url={cloud.base_url}", f"vision.gallery={tmp_path / 'gallery.sqlite'}",
+        )  # fmt: skip
+        device = Device(settings, simulate=True)
+        history = device.bus.keep_history()
+        device.open()
+        device._assemble()
+
+        async def turn() -> None:
+            event = UtteranceCaptured(t=0.0, correlation_id="cid-names", start_sample=0,
+                                      end_sample=samples.size, reason="end of turn")  # fmt: skip
+            device.conversation.handle(CommandAudio(event, samples))
+            await device.conversation.drain()
+
+        asyncio.run(turn())
+        device.devices.speaker.close()  # type: ignore[union-attr]
+        assert not cloud.requests
+    assert "Kofi" in _first(history, "Transcribed").text  # type: ignore[attr-defined]
+    assert "nothing was sent" in _first(history, "CloudFailed").reason  # type: ignore[attr-defined]
+    assert _first(history, "ReplyFinished").text == NAMES_UNREADABLE  # type: ignore[attr-defined]
+    ledger = AuditLedger(ledger_path(tmp_path / "state"))
+    assert ledger.entries() == []
+    ledger.close()

@@ -178,3 +178,67 @@ def test_malformed_policy_file(tmp_path: Path, text: str, message: str) -> None:
     policy.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_policy(str(policy))
+
+
+def test_ordinary_names_never_block_the_cloud(tmp_path: Path) -> None:
+    """Household members named like words and like our own prompt ("Claude", "Ed", "Mark", "Art",
+    "Ken"): matched as whole words in the user's question only, so the question still goes out,
+    with the names taken out."""
+    names = ["Claude Monet", "Ed", "Mark", "Art", "Ken"]
+    with FakeCloud() as cloud:
+        text, reason = _ask(cloud, "anthropic", tmp_path,
+                            "remind Mark that Ed's art class in Edinburgh starts at 10:30 in 1969 terms",
+                            names=names)  # fmt: skip
+        bodies = [r.body.decode("utf-8") for r in cloud.requests]
+    assert reason is None and text
+    [raw] = bodies
+    question = raw[raw.index("remind") :]
+    assert "Mark" not in question and "Ed's" not in question and " art " not in question
+    assert "Edinburgh" in question and "10:30" in question and "1969" in question  # not names, not secrets
+
+
+@pytest.mark.parametrize(
+    ("said", "kept_out", "kept"),
+    [
+        ("my PIN is 4821, is it safe", "4821", "safe"),
+        ("the code 0375 did not work", "0375", "did not work"),
+        ("card 4111.1111.1111.1111 was declined", "4111", "declined"),
+        ("call 555-867-5309 back", "867", "call"),
+        ("how many days until 2027", "", "2027"),
+    ],
+)
+def test_secrets_in_numbers_are_redacted(said: str, kept_out: str, kept: str) -> None:
+    from ambient.cloud.privacy import PrivacyPolicy
+
+    cleaned = PrivacyPolicy().clean_question(said, [])
+    assert kept in cleaned
+    if kept_out:
+        assert kept_out not in cleaned and "#" in cleaned
+
+
+def test_unreadable_names_send_nothing(tmp_path: Path) -> None:
+    """Fail closed: when the names to redact can not be read (a gallery whose key file is exposed,
+    a locked or corrupt gallery), no request leaves, the ledger stays empty, and the device has a
+    sentence that says why."""
+
+    def unreadable() -> list[str]:
+        raise PermissionError("gallery key file is readable by others")
+
+    with FakeCloud() as cloud:
+        reasoner = build_reasoner(
+            CloudSettings(provider="anthropic", base_url=cloud.base_url, **SETTINGS),  # type: ignore[arg-type]
+            tmp_path, MonotonicClock(), known_names=unreadable,
+        )  # fmt: skip
+
+        async def ask() -> CloudUnavailable:
+            with pytest.raises(CloudUnavailable) as caught:
+                async for _ in reasoner.answer("remind Kofi Annan to call", None, "cid-1"):
+                    pass
+            return caught.value
+
+        failure = asyncio.run(ask())
+        assert not cloud.requests
+    assert "nothing was sent" in failure.reason and "household names" in failure.spoken
+    ledger = AuditLedger(ledger_path(tmp_path))
+    assert ledger.entries() == []
+    ledger.close()

@@ -67,6 +67,8 @@ def test_describe_names_every_key_with_its_source(tmp_path: Path) -> None:
         ("[runtime]\nmax_restarts = 2.5\n", "runtime.max_restarts = 2.5 must be a whole number"),
         ("threshold = 0.5\n", "unknown key 'threshold'"),
         ("[vad\n", "not valid TOML"),
+        ("[vad]\nthreshold = nan\n", "vad.threshold = nan is not a finite number"),
+        ("[turn]\nmax_utterance_s = inf\n", "turn.max_utterance_s = inf is not a finite number"),
     ],
 )
 def test_bad_file_values_name_file_key_and_value(tmp_path: Path, text: str, expected: str) -> None:
@@ -85,6 +87,8 @@ def test_bad_file_values_name_file_key_and_value(tmp_path: Path, text: str, expe
         ({"AMBIENT_VAD__THRESHOLD": "loud"}, "environment AMBIENT_VAD__THRESHOLD: vad.threshold = 'loud'"),
         ({"AMBIENT_CAMERA__LOOP": "maybe"}, "is not a boolean"),
         ({"AMBIENT_NOPE__KEY": "1"}, "unknown key 'nope.key'"),
+        ({"AMBIENT_VAD__HANGOVER_MS": "nan"}, "vad.hangover_ms = nan is not a finite number"),
+        ({"AMBIENT_VAD__THRESHOLD": "-inf"}, "vad.threshold = -inf is not a finite number"),
     ],
 )
 def test_bad_environment_values(environ: dict[str, str], expected: str) -> None:
@@ -102,3 +106,17 @@ def test_bad_flags() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="configuration file not found"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_lists_as_config_show_prints_them_are_accepted_back() -> None:
+    from ambient.config import describe
+
+    loaded = load_settings(environ={}, overrides=['wakeword.models=["computer", "alexa:0.9"]'])
+    assert loaded.settings.wakeword.models == ("computer", "alexa:0.9")
+    printed = next(line for line in describe(loaded) if line.startswith("wakeword.models = "))
+    value = printed.split(" = ", 1)[1].split("  #")[0]
+    assert load_settings(environ={}, overrides=[f"wakeword.models={value}"]).settings.wakeword.models == (
+        "computer", "alexa:0.9",
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match="is not a list"):
+        load_settings(environ={}, overrides=['wakeword.models=["computer"'])

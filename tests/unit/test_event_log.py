@@ -60,3 +60,28 @@ def test_bad_log_lines_and_missing_logs(tmp_path: Path) -> None:
         list(read_events(path))
     with pytest.raises(AmbientError, match="not found"):
         list(read_events(tmp_path / "none.jsonl"))
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'["SpeechStarted", 0]\n', "line 1 is not an ambient event (a JSON list"),
+        (
+            b'{"type": "SpeechStarted", "t": "soon", "start_sample": 0}\n',
+            "SpeechStarted.t = 'soon' is not a number",
+        ),
+        (
+            b'{"type": "SpeechStarted", "t": 0, "start_sample": 1.5}\n',
+            "start_sample = 1.5 is not a whole number",
+        ),
+        (b'{"type": "SpeechStarted", "t": 0}\n', "line 1 is not an ambient event"),
+        (b"\xff\xfe\x00binary", "is not UTF-8 text"),
+    ],
+    ids=["json-array", "wrong-type", "float-for-int", "missing-field", "not-utf8"],
+)
+def test_malformed_logs_are_one_clear_error(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(AmbientError) as caught:
+        list(read_events(path))
+    assert expected in str(caught.value) and "\n" not in str(caught.value)

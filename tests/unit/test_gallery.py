@@ -124,3 +124,87 @@ def test_key_rotation(tmp_path: Path) -> None:
     np.testing.assert_array_equal(open_gallery(tmp_path).people(MODEL)[0].embeddings, alice)
     with pytest.raises(GalleryError, match="does not open"):
         open_gallery(tmp_path, {KEY_ENV: old_key.strip()})
+
+
+# Each crash point of `ambient faces rotate-key`, as a process killed with SIGKILL there.
+_ROTATE_AND_DIE = """
+import os, signal, sys
+from pathlib import Path
+import ambient.vision.gallery as g
+
+point, folder = sys.argv[1], Path(sys.argv[2])
+die = lambda: os.kill(os.getpid(), signal.SIGKILL)
+if point == "new key written":
+    write = g.write_key_file
+    g.write_key_file = lambda path, key: (write(path, key), die())
+elif point == "re-encrypting":
+    seal, calls = g.Gallery._seal, []
+    def sealing(self, key, plain, aad):
+        calls.append(1)
+        if len(calls) == 2:
+            die()
+        return seal(self, key, plain, aad)
+    g.Gallery._seal = sealing
+elif point == "committed, old key file":
+    replace = os.replace
+    g.os.replace = lambda src, dst: die() if str(src).endswith(".next") else replace(src, dst)
+elif point == "new key file, before VACUUM":
+    sync, calls = g._fsync_directory, []
+    def syncing(directory):
+        sync(directory)
+        calls.append(1)
+        if len(calls) == 2:  # the .next file written, then the key file replaced by it
+            die()
+    g._fsync_directory = syncing
+gallery = g.Gallery(folder / "gallery.sqlite", folder / "gallery.key", environ={})
+gallery.rotate_key(environ={})
+print("not killed")
+"""
+
+
+@pytest.mark.parametrize(
+    ("point", "key_is_new"),
+    [
+        ("new key written", False),
+        ("re-encrypting", False),
+        ("committed, old key file", True),
+        ("new key file, before VACUUM", True),
+    ],
+)
+def test_key_rotation_killed_at_any_step_loses_no_face(tmp_path: Path, point: str, key_is_new: bool) -> None:
+    import subprocess
+    import sys
+
+    gallery = open_gallery(tmp_path)
+    alice, bob = vectors(1), vectors(2)
+    gallery.add("alice", alice, MODEL)
+    gallery.add("bob", bob, MODEL)
+    gallery.close()
+    old_key = (tmp_path / "gallery.key").read_text()
+    died = subprocess.run([sys.executable, "-c", _ROTATE_AND_DIE, point, str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert died.returncode == -9, died.stdout + died.stderr
+    reopened = open_gallery(tmp_path)  # finishes or discards the rotation
+    people = {person.name: person.embeddings for person in reopened.people(MODEL)}
+    np.testing.assert_array_equal(people["alice"], alice)
+    np.testing.assert_array_equal(people["bob"], bob)
+    assert ((tmp_path / "gallery.key").read_text() != old_key) == key_is_new
+    assert not (tmp_path / "gallery.key.next").exists()
+    reopened.close()
+
+
+def test_a_corrupt_gallery_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "gallery.sqlite").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(GalleryError, match="is not a readable face gallery") as caught:
+        open_gallery(tmp_path)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_gallery_is_owner_only_from_its_creation(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        open_gallery(tmp_path).close()
+    finally:
+        os.umask(old)
+    for name in ("gallery.sqlite", "gallery.key"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600
