@@ -21,7 +21,7 @@ models: $(STAMP)
 	$(PY) -m ambient models fetch
 
 run: models
-	$(PY) -m ambient run $(ARGS)
+	$(PY) -m ambient run --demo $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check ambient tests benchmarks

@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_arguments(run)
     run.add_argument("--simulate", action="store_true", help="use recorded media even if devices exist")
     run.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    run.add_argument(
+        "--demo", action="store_true",
+        help="when simulated, play a programme of commands and enrol faces from video/enroll (`make run`)",
+    )  # fmt: skip
     run.add_argument("--event-log", type=Path, metavar="FILE", help="append every event as JSON lines")
     run.add_argument("--quiet", action="store_true", help="do not print live events")
 
@@ -235,6 +239,19 @@ def _run(args: argparse.Namespace) -> int:
         raise AmbientError(f"--duration {args.duration:g} must be more than 0 seconds")
     extra = [f"runtime.event_log={args.event_log}"] if args.event_log else []
     loaded = _load(args, extra)
+    duration = args.duration
+    if args.demo:
+        from ambient.demo import prepare_demo
+        from ambient.devices.registry import microphone_simulated
+
+        if microphone_simulated(loaded.settings, args.simulate):
+            demo = prepare_demo(loaded.settings)
+            for note in demo.notes:
+                print(f"demo: {note}", flush=True)
+            # the demo's settings first: the user's --set still wins
+            loaded = load_settings(args.config, overrides=[*demo.overrides, *args.set, *extra])
+            duration = duration or demo.duration_s
+            print(f"demo: running for {duration:g} s (--duration to change)", flush=True)
     settings = loaded.settings
     bus = EventBus()
     writer = EventLogWriter(Path(settings.runtime.event_log)) if settings.runtime.event_log else None
@@ -250,11 +267,14 @@ def _run(args: argparse.Namespace) -> int:
         bus.subscribe(show)
     device.open()
     try:
-        reason = asyncio.run(device.run(args.duration))
+        # with --duration the device runs that long, also after recorded media end (a timer rings)
+        reason = asyncio.run(device.run(duration, until_media_end=duration is None))
     finally:
         if writer:
             writer.close()
     log.info("stopped: %s", reason)
+    if device.devices.simulated and settings.speaker.backend in ("auto", "file") and device.devices.speaker:
+        print(f"everything the device said: {Path(settings.speaker.path).resolve()}", flush=True)
     return 0
 
 

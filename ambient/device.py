@@ -428,8 +428,9 @@ class Device:
             )
         )
 
-    async def run(self, duration_s: float | None = None) -> str:
-        """Run until stopped (signal, duration, or every source ended); returns the stop reason."""
+    async def run(self, duration_s: float | None = None, until_media_end: bool = True) -> str:
+        """Run until stopped (signal, duration, or every source ended unless `until_media_end` is
+        False: then timers still ring after recorded media end); returns the stop reason."""
         self._assemble()
         self._install_signal_handlers()
         devices = self.devices
@@ -463,7 +464,8 @@ class Device:
             waiters.append(asyncio.create_task(self._after(duration_s)))
         # The timer stage runs for as long as the device does; the media stages end with their files.
         media = [task for task in tasks if task.get_name() != "stage:timers"]
-        waiters.append(asyncio.create_task(self._all_done(media)))
+        if until_media_end or duration_s is None:
+            waiters.append(asyncio.create_task(self._all_done(media)))
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()

@@ -57,6 +57,12 @@ def _live_camera_present() -> bool:
     return webcam_present(0)
 
 
+def microphone_simulated(settings: Settings, simulate: bool) -> bool:
+    """Whether `build_microphone` would play recorded media rather than open a microphone."""
+    backend = settings.microphone.backend
+    return backend == "file" or (backend == "auto" and (simulate or not _live_microphone_present()))
+
+
 def build_microphone(settings: Settings, clock: Clock, simulate: bool) -> Microphone:
     backend = settings.microphone.backend
     if backend == "auto":

@@ -195,3 +195,33 @@ def test_bad_privacy_policy_stops_the_start(tmp_path: Path, policy: str | None, 
                 "--set", f"assistant.state_dir={tmp_path}", "--set", f"speaker.path={tmp_path / 's.wav'}"),
         "privacy policy", expected,
     )  # fmt: skip
+
+
+def test_the_demo_shows_the_whole_loop_without_a_key(tmp_path: Path, model_store: ModelStore) -> None:
+    """`make run` (`ambient run --demo`) on a machine with no devices and no API key: faces enrolled
+    from video/enroll/ on first run, a local command answered, a timer that rings after the media
+    have ended, a face named, and the path of everything the device said. (Two of the demo's four
+    commands, to keep the test short; the programme itself is built the same way.)"""
+    state = tmp_path / "state"
+    demo = state / "demo"
+    wake = "wakeword/computer/test/spk008_0e95d341.flac"
+    files = f"{wake},{demo / 'what_time_is_it.wav'},{wake},{demo / 'set_a_timer_for_five_seconds.wav'}"
+    status, stdout, stderr = run_cli(
+        "run", "--simulate", "--demo", "--duration", "24",
+        "--set", f"assistant.state_dir={state}", "--set", f"speaker.path={tmp_path / 'said.wav'}",
+        "--set", "cloud.provider=none", "--set", f"microphone.files={files}",
+        env={"ANTHROPIC_API_KEY": ""}, timeout=180,
+    )  # fmt: skip
+    assert status == 0, stderr
+    assert "demo: enrolled 8 people from" in stdout and str(demo / "gallery.sqlite") in stdout
+    assert 'demo: synthesised the command "what time is it"' in stdout
+    assert "IntentRecognized" in stdout and "skill=clock" in stdout and "route=local" in stdout
+    assert "TimerRang" in stdout and "label=5 second" in stdout
+    assert "person=Lin Manuel Miranda known=True" in stdout
+    assert "reason=ran for 24 s" in stdout  # it outlasted the media, so the timer could ring
+    assert f"everything the device said: {tmp_path / 'said.wav'}" in stdout
+    assert (tmp_path / "said.wav").stat().st_size > 16_000
+    # a second run finds its clips and its people: nothing is synthesised or enrolled again
+    again = run_cli("run", "--simulate", "--demo", "--duration", "1", "--set", f"assistant.state_dir={state}",
+                    "--set", f"speaker.path={tmp_path / 's2.wav'}")  # fmt: skip
+    assert again[0] == 0 and "demo: enrolled" not in again[1] and "synthesised" not in again[1]
