@@ -3,6 +3,7 @@ top-1 accuracy, strangers accepted, and the threshold that accepts none of them.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,17 +70,28 @@ def evaluate_faces(
     encoder: FaceEncoder,
     settings: MatchSettings | None = None,
     quality: QualitySettings | None = None,
+    memo: dict[bytes, npt.NDArray[np.float32] | str] | None = None,
 ) -> FaceEvalResult:
+    """`memo`, shared by calls in one process, keeps each photo's encoding (or why it was
+    skipped) by the photo's bytes: evaluating several splits of the same photos encodes each
+    photo once. It lives in memory only (encodings are biometric data: never cached on disk)."""
     settings = settings or MatchSettings()
     quality = quality or QualitySettings()
     skipped: list[str] = []
+    memo = {} if memo is None else memo
 
     def encode(path: Path) -> npt.NDArray[np.float32] | None:
-        try:
-            return encode_reference(read_photo(path), str(path), detector, encoder, quality)
-        except EnrolmentError as exc:
-            skipped.append(str(exc))
+        key = hashlib.sha256(path.read_bytes()).digest() if path.is_file() else str(path).encode()
+        if key not in memo:
+            try:
+                memo[key] = encode_reference(read_photo(path), str(path), detector, encoder, quality)
+            except EnrolmentError as exc:
+                memo[key] = str(exc)
+        found = memo[key]
+        if isinstance(found, str):
+            skipped.append(found)
             return None
+        return found
 
     people = []
     for name, photos in tqdm(

@@ -127,26 +127,6 @@ def test_cloud_answer_streams_to_speech(
     assert "image" not in raw and "audio" not in raw and "base64" not in raw
 
 
-def test_cloud_outage_ends_in_spoken_fallback(
-    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-not-a-real-key")
-    question = spoken_command("tell me a story about dragons", tmp_path / "question.wav")
-    with FakeCloud(CloudScript(status=500)) as cloud:
-        history = _run(data_dir, tmp_path, [data_dir / WAKE, question],
-                       "cloud.provider=anthropic", f"cloud.base_url={cloud.base_url}")  # fmt: skip
-        attempts = len(cloud.requests)
-    cid = _first(history, "WakeWordDetected").correlation_id or ""
-    assert _turn(history, cid) == TURN
-    assert _first(history, "CloudFailed").correlation_id == cid
-    assert _first(history, "CloudRequested").correlation_id == cid
-    assert attempts == 2  # one retry, then the spoken fallback
-    started = _first(history, "ReplyStarted")
-    assert started.source == "fallback"  # type: ignore[attr-defined]
-    assert _first(history, "ReplyFinished").text == "Sorry, I can't answer that right now."  # type: ignore[attr-defined]
-    assert not [e for e in history if e.type in ("StageFailed", "StageGaveUp")]
-
-
 def test_wake_word_during_reply_cancels_it(
     data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -445,7 +425,8 @@ def test_a_gallery_that_can_not_be_read_keeps_the_question_on_the_device(
         asyncio.run(turn())
         device.devices.speaker.close()  # type: ignore[union-attr]
         assert not cloud.requests
-    assert "Kofi" in _first(history, "Transcribed").text  # type: ignore[attr-defined]
+    assert _first(history, "Transcribed").text.startswith("Remind")  # type: ignore[attr-defined]
+    assert _first(history, "IntentRecognized").route == "cloud"  # type: ignore[attr-defined]
     assert "nothing was sent" in _first(history, "CloudFailed").reason  # type: ignore[attr-defined]
     assert _first(history, "ReplyFinished").text == NAMES_UNREADABLE  # type: ignore[attr-defined]
     ledger = AuditLedger(ledger_path(tmp_path / "state"))

@@ -65,8 +65,8 @@ def test_every_cloud_fault_ends_in_the_right_spoken_answer(
     with FakeCloud() as cloud:
         settings = simulated_settings(
             data_dir, tmp_path, "camera.backend=none", "cloud.provider=anthropic",
-            f"cloud.base_url={cloud.base_url}", "cloud.first_token_s=1.5", "cloud.total_s=5",
-            "cloud.stall_s=1.5", "cloud.breaker_failures=100",
+            f"cloud.base_url={cloud.base_url}", "cloud.first_token_s=1.0", "cloud.total_s=4",
+            "cloud.stall_s=1.0", "cloud.breaker_failures=100",
         )  # fmt: skip
         device = Device(settings, simulate=True)
         history = device.bus.keep_history()
