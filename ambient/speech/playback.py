@@ -108,10 +108,12 @@ class ReplyPlayer:
                 # end marker, and waiting for one would wait for ever
                 await asyncio.wait({next_item, stop, producer}, return_when=asyncio.FIRST_COMPLETED)
                 stop.cancel()
-                if self._interrupt.is_set() or not next_item.done():
+                if self._interrupt.is_set() or (not next_item.done() and audio.empty()):
                     next_item.cancel()
                     break
-                item = next_item.result()
+                # the stream may have failed meanwhile: what was already synthesised is still
+                # said (the sentences before the fault), then the reply ends with the error
+                item = await next_item
                 if item is None:
                     break
                 sentence, samples = item

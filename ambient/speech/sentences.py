@@ -7,12 +7,21 @@ from collections.abc import AsyncIterator
 
 _END = re.compile(r"(?<=[.!?;:])[\"')\]]*\s+(?=\S)")
 _CLOSED = re.compile(r"[.!?][\"')\]]*$")
-_ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "e.g.", "i.e.", "etc.", "vs.", "no.")
+_ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "e.g.", "i.e.", "etc.", "vs.")
+"""("no." is not among them: "The answer is no." ends far more replies than "No. 5" appears.)"""
 
 
 def _not_an_end(candidate: str) -> bool:
-    """ "Dr. Smith", "3.5": a full stop that does not end the sentence."""
-    return candidate.lower().endswith(_ABBREVIATIONS) or re.search(r"\d\.$", candidate) is not None
+    """ "Dr. Smith": a full stop after an abbreviation does not end the sentence. The abbreviation
+    is the whole last word: "the tallest." and "the most." end theirs."""
+    words = candidate.lower().split()
+    return bool(words) and words[-1].lstrip("\"'([") in _ABBREVIATIONS
+
+
+def _may_go_on(candidate: str) -> bool:
+    """A full stop at the very end of the text so far that the next piece may continue: "3." of
+    "3.5", or an abbreviation. Followed by a space, "in 1889." is an end (`split_ready`)."""
+    return _not_an_end(candidate) or re.search(r"\d\.$", candidate) is not None
 
 
 def split_ready(buffer: str) -> tuple[list[str], str]:
@@ -42,7 +51,7 @@ async def sentences_of(pieces: AsyncIterator[str]) -> AsyncIterator[str]:
             buffer += piece
             ready, buffer = split_ready(buffer)
             closed = buffer.strip()
-            if _CLOSED.search(closed) and not _not_an_end(closed):
+            if _CLOSED.search(closed) and not _may_go_on(closed):
                 ready.append(closed)
                 buffer = ""
             for sentence in ready:

@@ -44,14 +44,11 @@ def question(tmp_path_factory: pytest.TempPathFactory) -> object:
     return soundfile.read(str(path), dtype="int16")[0]
 
 
-def ask(device: Device, samples: object, cid: str) -> None:
-    async def turn() -> None:
-        event = UtteranceCaptured(t=0.0, correlation_id=cid, start_sample=0, end_sample=len(samples),  # type: ignore[arg-type]
-                                  reason="end of turn")  # fmt: skip
-        device.conversation.handle(CommandAudio(event, samples))  # type: ignore[arg-type]
-        await device.conversation.drain()
-
-    asyncio.run(turn())
+async def ask(device: Device, samples: object, cid: str) -> None:
+    event = UtteranceCaptured(t=0.0, correlation_id=cid, start_sample=0, end_sample=len(samples),  # type: ignore[arg-type]
+                              reason="end of turn")  # fmt: skip
+    device.conversation.handle(CommandAudio(event, samples))  # type: ignore[arg-type]
+    await device.conversation.drain()
 
 
 def said(history: list[Event], cid: str) -> str:
@@ -72,14 +69,16 @@ def test_every_cloud_fault_ends_in_the_right_spoken_answer(
         history = device.bus.keep_history()
         device.open()
         device._assemble()
-        results = {}
-        for index, (case, script, _, _) in enumerate(FAULTS):
-            cloud.script = script
-            ask(device, question, f"cid-{index}")
-            results[case] = said(history, f"cid-{index}")
-        # the connection refused: the server is gone
-        cloud.stop()
-        ask(device, question, "cid-refused")
+
+        async def turns() -> None:  # one event loop for the device's whole life, as in a real run
+            for index, (_, script, _, _) in enumerate(FAULTS):
+                cloud.script = script
+                await ask(device, question, f"cid-{index}")
+            cloud.stop()  # the connection refused: the server is gone
+            await ask(device, question, "cid-refused")
+
+        asyncio.run(turns())
+        results = {case: said(history, f"cid-{index}") for index, (case, _, _, _) in enumerate(FAULTS)}
         refused = said(history, "cid-refused")
     device.devices.speaker.close()  # type: ignore[union-attr]
     for case, _, expected, _ in FAULTS:

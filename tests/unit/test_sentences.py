@@ -71,3 +71,22 @@ def test_text_without_an_end_is_said_when_the_stream_ends() -> None:
         return [s async for s in sentences_of(_stream(["no", " full", " stop"]))]
 
     assert asyncio.run(collect()) == ["no full stop"]
+
+
+@pytest.mark.parametrize(
+    ("pieces", "first"),
+    [
+        (["Mont", " Blanc", " is", " the", " tallest.", " It"], "Mont Blanc is the tallest."),
+        (["I", " like", " that", " the", " most.", " Then"], "I like that the most."),
+        (["The", " answer", " is", " no.", " Sorry"], "The answer is no."),
+    ],
+)
+def test_a_word_that_ends_like_an_abbreviation_ends_its_sentence(pieces: list[str], first: str) -> None:
+    """ "tallest." is not "St.": found by the cloud fault suite, where a reply cut by a stall said
+    nothing of its first sentence because it was held back as unfinished."""
+    seen = _sentences_after_each_piece(pieces)
+    assert seen[-2] == [first]  # ready with its own last piece, before the next sentence starts
+
+
+def test_a_year_before_a_space_ends_the_sentence() -> None:
+    assert split_ready("It opened in 1889. Then") == (["It opened in 1889."], "Then")
