@@ -56,7 +56,9 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path, model_store: ModelStore) -> None:
     assert "Traceback" not in stderr
     assert "did not stop within" not in stderr
     assert "DeviceStopped    reason=signal SIGINT" in stdout
-    assert stdout.rstrip().splitlines()[-1].split()[1] == "DeviceStopped"
+    *_, last_event, said = stdout.rstrip().splitlines()
+    assert last_event.split()[1] == "DeviceStopped"
+    assert said.startswith("everything the device said: ")  # the WAV of the simulated speaker
 
 
 def test_config_show_lists_sources(tmp_path: Path) -> None:
