@@ -26,6 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+import soundfile
+
 from ambient.clock import MonotonicClock
 from ambient.config import load_settings
 from ambient.device import Device
@@ -92,10 +95,13 @@ def open_fds() -> int:
 
 
 def programme(folder: Path) -> list[str]:
+    """Wake word, command (1.5 s apart, as people speak), then 6 s of quiet for the reply."""
+    quiet = folder / "quiet.wav"
+    soundfile.write(str(quiet), np.zeros(6 * 16_000, dtype=np.int16), 16_000)
     files = []
     for index, command in enumerate(COMMANDS):
         clip = spoken_command(command, folder / f"command{index}.wav")
-        files += [WAKES[index % len(WAKES)], str(clip)]
+        files += [WAKES[index % len(WAKES)], str(clip), str(quiet)]
     return files
 
 
@@ -125,7 +131,7 @@ def main() -> None:
                 "microphone.backend=file",
                 "microphone.realtime=true",
                 "microphone.loop=true",
-                "microphone.gap_s=4.0",
+                "microphone.gap_s=1.5",
                 "microphone.files=" + ",".join(programme(folder)),
                 "camera.backend=file",
                 "camera.loop=true",
@@ -135,7 +141,7 @@ def main() -> None:
                 f"assistant.state_dir={folder / 'state'}",
                 "cloud.provider=none",
                 # a device left alone keeps trying its camera: it is given up only by a person
-                "runtime.max_restarts=100000",
+                "runtime.max_restarts=1000",
                 "runtime.restart_backoff_max_s=4",
             ],
         ).settings
@@ -184,6 +190,18 @@ def report(
         f"({len(unanswered)} not; target all) {'ok' if not unanswered else 'FAIL'}"
     )
     print(f"  camera   unplugged {unplugs} times: degraded {degraded}, recovered {recovered}")
+    for cid in sorted(unanswered)[:5]:  # what became of the first few, to see why
+        story = [e for e in history if e.correlation_id == cid and e.type != "TurnStateChanged"]
+        told = ", ".join(
+            e.type
+            + (
+                f"({getattr(e, 'reason', '') or getattr(e, 'outcome', '') or getattr(e, 'text', '')})"
+                if e.type in ("TurnAbandoned", "TurnFinished", "Transcribed")
+                else ""
+            )
+            for e in story
+        )
+        print(f"    not answered {cid}: {told}")
 
 
 if __name__ == "__main__":
