@@ -36,3 +36,23 @@ def test_the_layout_names_every_package() -> None:
     text = section("Architecture")
     packages = sorted(p.name for p in (ROOT / "ambient").iterdir() if (p / "__init__.py").is_file())
     assert [p for p in packages if f"`{p}/`" not in text] == []
+
+
+def test_the_configuration_example_shows_real_keys_and_their_defaults() -> None:
+    from ambient.config import load_settings
+
+    text = section("Configuration")
+    block = text[text.index("```toml\n") + 8 : text.index("```", text.index("```toml\n") + 8)]
+    example = tomllib.loads(block)
+    settings = load_settings(environ={}).settings
+    # an example list (said so in its comment); the data folder beside the repository, shown relative
+    shown_otherwise = {("microphone", "files"), ("runtime", "data_dir")}
+    wrong = []
+    for section_name, values in example.items():
+        for key, value in values.items():
+            default = getattr(getattr(settings, section_name), key)
+            if (section_name, key) in shown_otherwise:
+                continue
+            if (list(default) if isinstance(default, tuple) else default) != value:
+                wrong.append(f"{section_name}.{key} = {value!r} (default {default!r})")
+    assert wrong == []
