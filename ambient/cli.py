@@ -154,7 +154,11 @@ def _faces_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
     enroll.add_argument("name")
     enroll.add_argument("photos", nargs="*", type=Path)
     enroll.add_argument("--camera", action="store_true", help="take the photos with the configured camera")
-    enroll.add_argument("--frames", type=int, default=5, help="usable camera frames to enrol")
+    enroll.add_argument("--frames", type=int, default=5, help="distinct usable camera frames needed")
+    enroll.add_argument("--seconds", type=float, default=8.0, help="how long the camera collects frames")
+    enroll.add_argument(
+        "--from-file", action="store_true", help="enrol from a camera that is a file (camera.backend = file)"
+    )
     for name, text in (("list", "who is enrolled"), ("rotate-key", "re-encrypt under a new key")):
         _settings_arguments(actions.add_parser(name, help=text))
     for name, text in (("forget", "erase a person and every trace"), ("export", "a person's data as JSON")):
@@ -168,11 +172,30 @@ def _faces_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
                 "--event-log", type=Path, action="append",
                 help="also take the name out of this event log (runtime.event_log always is)",
             )  # fmt: skip
-    evaluate = actions.add_parser("eval", help="top-1 accuracy, strangers accepted, calibrated threshold")
+    correct = actions.add_parser(
+        "not", help="the face taken for NAME is not them: keep it as NAME's look-alike"
+    )
+    _settings_arguments(correct)
+    correct.add_argument("name", help="the enrolled person the face was taken for")
+    which = correct.add_mutually_exclusive_group()
+    which.add_argument(
+        "--decision", help="the decision_id of a FaceIdentified event (default: the last naming NAME)"
+    )
+    which.add_argument("--photo", type=Path, help="a photo of the person taken for NAME")
+    tune = actions.add_parser("tune", help="cross-validate the identity rule's constants by person")
+    _settings_arguments(tune)
+    tune.add_argument("--faces", type=Path, help="one folder per person (default: <data_dir>/faces)")
+    tune.add_argument("--folds", type=int, default=5)
+    tune.add_argument("--json", action="store_true")
+    evaluate = actions.add_parser("eval", help="top-1 accuracy, strangers accepted and every error")
     evaluate.add_argument(
         "--gallery", type=Path, required=True, help="one folder of photos per enrolled person"
     )
     evaluate.add_argument("--probes", type=Path, required=True, help="one folder per person, enrolled or not")
+    evaluate.add_argument(
+        "--lookalikes", type=Path,
+        help="corrections: one folder per enrolled member, of photos mistaken for them",
+    )  # fmt: skip
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--plot", type=Path, help="DET curve PNG (default faces-det.png)")
 

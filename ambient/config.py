@@ -195,12 +195,15 @@ class VisionSettings:
     """The face gallery database ("" = gallery.sqlite in the user data directory)."""
     gallery_key: str = ""
     """The gallery's key file, mode 0600 ("" = gallery.key beside the gallery); or $AMBIENT_GALLERY_KEY."""
-    threshold: float = field(default=0.49, metadata=_range(0.1, 1.5))
-    """Largest face distance accepted as an enrolled person (`ambient faces eval` calibrates it);
-    each person's own threshold is this, moved by `spread_weight` times how far their enrolment
-    photos lie apart beyond the typical 0.40 (at most 0.06 either way)."""
+    threshold: float = field(default=0.475, metadata=_range(0.1, 1.5))
+    """Largest face distance accepted as an enrolled person; each person's own threshold is this,
+    moved by `spread_weight` times how far their enrolment images lie apart beyond
+    `spread_reference` (at most `max_adjustment` either way). The five constants are chosen by
+    `ambient faces tune` on the tuning half of the shared faces (see ambient/vision/tuning.py)."""
     spread_weight: float = field(default=0.75, metadata=_range(0.0, 2.0))
-    margin: float = field(default=0.04, metadata=_range(0.0, 1.0))
+    spread_reference: float = field(default=0.387, metadata=_range(0.0, 1.5))
+    max_adjustment: float = field(default=0.09, metadata=_range(0.0, 0.5))
+    margin: float = field(default=0.08, metadata=_range(0.0, 1.0))
     votes: int = field(default=7, metadata=_range(1, 30))
     recheck_s: float = field(default=5.0, metadata=_range(0.5, 3600.0))
     leave_after_s: float = field(default=3.0, metadata=_range(0.0, 600.0))

@@ -55,6 +55,7 @@ from ambient.speech.self_wake import PlaybackWakeDetector
 from ambient.speech.voice import DeviceVoice
 from ambient.speech.whisper_recognizer import configured_whisper
 from ambient.vision.detection import HogFaceDetector
+from ambient.vision.face_archive import FaceArchive
 from ambient.vision.face_stage import PresenceStage
 from ambient.vision.presence import PresencePipeline, PresenceSettings
 from ambient.vision.setup import face_encoder, gallery_paths, matcher_for, open_gallery
@@ -418,6 +419,10 @@ class Device:
             self.clock,
             self._executors.vision,
             paused=lambda: self.privacy_on,
+            archive=FaceArchive(
+                lambda: open_gallery(self.settings.vision), gallery_paths(self.settings.vision)[0]
+            ),
+            state_executor=self._executors.state,
         )
         self.supervisor.add(
             StageSpec(

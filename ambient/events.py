@@ -406,6 +406,8 @@ class FaceIdentified(Event):
     """Mean distance of the deciding votes to the person's nearest embedding (lower: surer)."""
     after_s: float
     """Time from the track's first sight to this decision."""
+    decision_id: str = ""
+    """Names this decision for a correction (`ambient faces not NAME --decision ID`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -425,3 +427,29 @@ class PersonLeft(Event):
 class UnknownPersonSeen(Event):
     track_id: int
     distance: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaceCorrectionRequested(Event):
+    """Someone in view said they are not `person` ("that's not me", "I'm not Serena")."""
+
+    person: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaceCorrected(Event):
+    """Faces taken for `person` were kept as that person's look-alikes: a face like them is no
+    longer taken for `person`."""
+
+    person: str
+    source: str
+    """"voice", "decision <id>" or "photo"."""
+    lookalikes: int
+    """How many encodings were kept."""
+    decision_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaceCorrectionFailed(Event):
+    person: str
+    reason: str

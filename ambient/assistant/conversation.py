@@ -39,6 +39,7 @@ from ambient.events import (
     EarlyEndPending,
     EarlyEndWithdrawn,
     Event,
+    FaceCorrectionRequested,
     FalseWakeMarked,
     IntentRecognized,
     PrivacyModeChanged,
@@ -337,6 +338,10 @@ class ConversationStage:
                 # the state machine, the device and the indicator all follow this event
                 self._publish(PrivacyModeChanged(t=self._clock.now(), on=reply.action == "privacy_on",
                                                  reason="asked by voice"))  # fmt: skip
+            if reply.action == "not_me" and reply.subject is not None:
+                # the presence stage keeps the face in view as a look-alike of the person named
+                turn.publish(FaceCorrectionRequested(t=self._clock.now(), correlation_id=turn.correlation_id,
+                                                     person=reply.subject))  # fmt: skip
             if reply.action == "false_wake":
                 # the wake that opened this turn was not meant for the device
                 turn.publish(

@@ -35,7 +35,11 @@ SLOT_JSGF = {
     "unit": "<unit>",
     "level": "<level>",
 }
+OPEN_SLOTS = {"name"}
+"""Slots whose values no grammar can list (a household member's name): templates with one are
+matched on any recogniser's transcript, but left out of the command grammar."""
 SLOT_REGEX = {
+    "name": "(?P<{name}>[a-z']+(?: [a-z']+){{0,2}})",
     "number": "(?P<{name}>" + "|".join(NUMBER_ALTERNATIVES) + "|a|an)",
     "unit": "(?P<{name}>seconds?|minutes?|hours?)",
     "level": "(?P<{name}>" + "|".join(number_words(n) for n in range(10, -1, -1)) + ")",
@@ -109,6 +113,8 @@ def to_jsgf(templates: list[str], name: str = "commands") -> str:
     alternatives = []
     used_slots: set[str] = set()
     for template in templates:
+        if any(token[1:-1] in OPEN_SLOTS for token in _tokens(template) if token.startswith("{")):
+            continue
         out = []
         for token in _tokens(template):
             if token.startswith("{"):

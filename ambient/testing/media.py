@@ -50,21 +50,26 @@ def aligned_utterances(data: Path | None = None) -> list[AlignedUtterance]:
 
 
 def faces_split(
-    target: Path, data: Path | None = None, gallery_photos: int = 3, strangers_from: int = 2
+    target: Path,
+    data: Path | None = None,
+    gallery_photos: int = 3,
+    strangers_from: int = 2,
+    people: list[str] | None = None,
 ) -> tuple[Path, Path]:
     """Gallery and probe folders (symlinks into the shared faces) for `ambient faces eval`.
 
     Every third person (alphabetically, from index `strangers_from`) is a stranger: never
     enrolled, all photos probes; the three values of `strangers_from` make each person a stranger
-    once. The others enrol their first `gallery_photos` photos (fewer when they have few) and
-    probe with the rest.
+    once. The others enrol their first `gallery_photos` photos and probe with the rest. `people`
+    limits the split to those people (the evaluation half: `ambient.vision.tuning`).
     """
     faces = (data or shared_data()) / "faces"
     gallery, probes = target / "gallery", target / "probes"
-    for index, person in enumerate(sorted(p for p in faces.iterdir() if p.is_dir())):
+    folders = sorted(p for p in faces.iterdir() if p.is_dir() and (people is None or p.name in people))
+    for index, person in enumerate(folders):
         photos = sorted(person.glob("*.jpg"))
         stranger = index % 3 == strangers_from
-        keep = 0 if stranger else min(gallery_photos, max(1, len(photos) - 2))
+        keep = 0 if stranger else gallery_photos
         for destination, chosen in ((gallery, photos[:keep]), (probes, photos[keep:])):
             if chosen:
                 (destination / person.name).mkdir(parents=True, exist_ok=True)

@@ -39,9 +39,21 @@ class FaceEncoder:
 
     def encode(self, rgb: np.ndarray, box: Box) -> npt.NDArray[np.float32]:
         """The encoding of the face in `box` (left, top, width, height) of an RGB image."""
+        return self.encode_with_landmarks(rgb, box)[0]
+
+    def encode_with_landmarks(
+        self, rgb: np.ndarray, box: Box
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """The encoding and the five landmarks it was aligned on ((5, 2) pixels: the outer and
+        inner corner of the eye on the image's right, the outer and inner corner of the eye on
+        its left, then the base of the nose)."""
         left, top, width, height = box
         rect = self._dlib.rectangle(int(left), int(top), int(left + width), int(top + height))
         shape = self._landmarks(rgb, rect)
+        points = np.array([(shape.part(i).x, shape.part(i).y) for i in range(5)], dtype=np.float32)
+        return self._encode_shape(rgb, shape), points
+
+    def _encode_shape(self, rgb: np.ndarray, shape: object) -> npt.NDArray[np.float32]:
         chip = self._dlib.get_face_chip(rgb, shape, CHIP_SIZE, CHIP_PADDING)
         if not self.mirror:
             return np.asarray(self._encoder.compute_face_descriptor(chip), dtype=np.float32)

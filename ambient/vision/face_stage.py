@@ -7,16 +7,29 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 
 from ambient.clock import Clock
-from ambient.events import FacesDetected
+from ambient.events import (
+    Event,
+    FaceCorrected,
+    FaceCorrectionFailed,
+    FaceCorrectionRequested,
+    FacesDetected,
+)
 from ambient.runtime.bus import EventBus
 from ambient.runtime.capture import CapturedFrame
 from ambient.runtime.channels import ChannelClosed, ControlMessage, FrameSlot
+from ambient.vision.face_archive import FaceArchive
+from ambient.vision.identity import IdentityMatcher
 from ambient.vision.presence import PresencePipeline
 
 
 class PresenceStage:
     """Publishes what the presence pipeline decides, plus FacesDetected when the number of faces
-    changes (and at most once a second while it stays the same)."""
+    changes (and at most once a second while it stays the same).
+
+    With an archive it also keeps the gallery in step: decisions naming someone are archived (for
+    `ambient faces not`), spoken corrections ("that's not me") become look-alikes, and a gallery
+    changed by the command line is reloaded. Gallery work runs on `state_executor`; the pipeline is
+    only ever touched between frames, so it needs no lock."""
 
     def __init__(
         self,
@@ -27,8 +40,17 @@ class PresenceStage:
         executor: Executor,
         repeat_s: float = 1.0,
         paused: Callable[[], bool] = lambda: False,
+        archive: FaceArchive | None = None,
+        state_executor: Executor | None = None,
+        reload_check_s: float = 2.0,
     ) -> None:
         self._paused = paused
+        self._archive = archive
+        self._state_executor = state_executor
+        self._reload_check_s = reload_check_s
+        self._corrections: list[FaceCorrectionRequested] = []
+        if archive is not None:
+            bus.subscribe(self._on_event)
         self.pipeline = pipeline
         self._frames = frames
         self._bus = bus
@@ -36,6 +58,7 @@ class PresenceStage:
         self._executor = executor
         self._repeat_s = repeat_s
         self.frames_processed = 0
+        self._last_reload_check = float("-inf")
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -61,3 +84,60 @@ class PresenceStage:
                 last_count = len(boxes)
             for event in result.events:
                 self._bus.publish(event)
+            if self._archive is not None:
+                await self._keep_gallery(self._archive, now)
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, FaceCorrectionRequested):
+            self._corrections.append(event)
+
+    async def _keep_gallery(self, archive: FaceArchive, now: float) -> None:
+        loop = asyncio.get_running_loop()
+        decisions = self.pipeline.take_decisions()
+        if decisions:
+            await loop.run_in_executor(self._state_executor, archive.record, decisions)
+        while self._corrections:
+            await self._correct(archive, self._corrections.pop(0))
+        if now - self._last_reload_check >= self._reload_check_s:
+            self._last_reload_check = now
+            changed = await loop.run_in_executor(self._state_executor, archive.changed)
+            if changed:
+                people = await loop.run_in_executor(self._state_executor, archive.people)
+                self.pipeline.matcher = IdentityMatcher(people, self.pipeline.matcher.settings)
+
+    async def _correct(self, archive: FaceArchive, request: FaceCorrectionRequested) -> None:
+        loop = asyncio.get_running_loop()
+        now = self._clock.now()
+        correction = await loop.run_in_executor(self._executor, self.pipeline.correct, request.person, now)
+        if correction is None:
+            self._bus.publish(
+                FaceCorrectionFailed(
+                    t=now,
+                    correlation_id=request.correlation_id,
+                    person=request.person,
+                    reason="no face in view is named so",
+                )
+            )
+            return
+        for event in correction.events:
+            self._bus.publish(event)
+        try:
+            await loop.run_in_executor(
+                self._state_executor, archive.add_lookalikes, correction.person, correction.encodings, "voice"
+            )
+        except Exception as exc:  # the gallery could not be written: say so, keep running
+            self._bus.publish(
+                FaceCorrectionFailed(
+                    t=now,
+                    correlation_id=request.correlation_id,
+                    person=request.person,
+                    reason=f"the gallery could not keep it: {exc}",
+                )
+            )
+            return
+        self._bus.publish(
+            FaceCorrected(
+                t=now, correlation_id=request.correlation_id, person=correction.person, source="voice",
+                lookalikes=len(correction.encodings), decision_ids=correction.decision_ids,
+            )
+        )  # fmt: skip

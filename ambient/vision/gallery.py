@@ -8,9 +8,10 @@ import secrets
 import sqlite3
 import stat
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,11 +34,36 @@ CREATE TABLE IF NOT EXISTS embeddings (
     ciphertext BLOB NOT NULL,
     created REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS lookalikes (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    model_id TEXT NOT NULL,
+    nonce BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    created REAL NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS decisions (
+    id TEXT PRIMARY KEY,
+    person TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    nonce BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    created REAL NOT NULL
+);
 """
+
+DECISIONS_KEPT = 200
+"""Recent identity decisions kept (with the face encodings behind them) so `ambient faces not` can
+correct one after the fact; older ones are erased."""
+DECISIONS_MAX_AGE_S = 24 * 3600.0
 
 
 class GalleryError(AmbientError):
     """The gallery cannot be opened or changed as asked; it is left as it was."""
+
+
+NO_LOOKALIKES = np.zeros((0, 128), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -45,6 +71,9 @@ class Person:
     name: str
     embeddings: npt.NDArray[np.float32]
     """(n, 128) encodings, decrypted, for the current model."""
+    lookalikes: npt.NDArray[np.float32] = field(default_factory=lambda: NO_LOOKALIKES)
+    """(m, 128) encodings of faces the household said are *not* this person ("that's not me"):
+    a face nearer to one of them than the margin allows is not taken for this person."""
 
 
 def _aesgcm(key: bytes) -> object:
@@ -195,6 +224,20 @@ class Gallery:
     def _aad(person_id: int, model_id: str) -> bytes:
         return f"{person_id}:{model_id}".encode()
 
+    @staticmethod
+    def _lookalike_aad(person_id: int, model_id: str) -> bytes:
+        return f"lookalike:{person_id}:{model_id}".encode()
+
+    @staticmethod
+    def _decision_aad(decision_id: str, model_id: str) -> bytes:
+        return f"decision:{decision_id}:{model_id}".encode()
+
+    def _person_id(self, name: str) -> int:
+        row = self._db.execute("SELECT id FROM people WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise GalleryError(f"no one named {name!r} is enrolled; `ambient faces list` shows who is")
+        return int(row[0])
+
     def add(self, name: str, embeddings: npt.NDArray[np.float32], model_id: str) -> int:
         """Add embeddings for `name` (created if new), all in one transaction."""
         if not name.strip():
@@ -235,7 +278,103 @@ class Gallery:
         for person_id, name, nonce, sealed in rows:
             plain = self._open(self._key, bytes(nonce), bytes(sealed), self._aad(int(person_id), model_id))
             found.setdefault(str(name), []).append(np.frombuffer(plain, dtype=np.float32).copy())
-        return [Person(name, np.stack(vectors)) for name, vectors in found.items()]
+        lookalikes: dict[str, list[npt.NDArray[np.float32]]] = {}
+        rows = self._db.execute(
+            "SELECT p.id, p.name, l.nonce, l.ciphertext FROM lookalikes l "
+            "JOIN people p ON p.id = l.person_id WHERE l.model_id = ? ORDER BY p.name, l.id",
+            (model_id,),
+        ).fetchall()
+        for person_id, name, nonce, sealed in rows:
+            aad = self._lookalike_aad(int(person_id), model_id)
+            plain = self._open(self._key, bytes(nonce), bytes(sealed), aad)
+            lookalikes.setdefault(str(name), []).append(np.frombuffer(plain, dtype=np.float32).copy())
+        return [
+            Person(
+                name, np.stack(vectors), np.stack(lookalikes[name]) if name in lookalikes else NO_LOOKALIKES
+            )
+            for name, vectors in found.items()
+        ]
+
+    def add_lookalike(
+        self, name: str, embeddings: npt.NDArray[np.float32], model_id: str, source: str
+    ) -> int:
+        """Keep `embeddings` as faces that are *not* `name` ("that's not me"), sealed like the
+        person's own; `source` says where the correction came from (voice, a decision id, a photo).
+        Returns how many the person now has."""
+        person_id = self._person_id(name)
+        now = time.time()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for embedding in np.asarray(embeddings, dtype=np.float32).reshape(-1, 128):
+                aad = self._lookalike_aad(person_id, model_id)
+                nonce, sealed = self._seal(self._key, embedding.tobytes(), aad)
+                self._db.execute(
+                    "INSERT INTO lookalikes (person_id, model_id, nonce, ciphertext, created, source) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (person_id, model_id, nonce, sealed, now, source),
+                )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        (count,) = self._db.execute(
+            "SELECT COUNT(*) FROM lookalikes WHERE person_id = ?", (person_id,)
+        ).fetchone()
+        return int(count)
+
+    def record_decision(
+        self, decision_id: str, person: str, embeddings: npt.NDArray[np.float32], model_id: str
+    ) -> None:
+        """Keep the encodings behind one identity decision, sealed, so it can be corrected later;
+        only the newest `DECISIONS_KEPT` of the last day are kept."""
+        now = time.time()
+        plain = np.asarray(embeddings, dtype=np.float32).reshape(-1, 128).tobytes()
+        nonce, sealed = self._seal(self._key, plain, self._decision_aad(decision_id, model_id))
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute(
+                "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
+                (decision_id, person, model_id, nonce, sealed, now),
+            )
+            self._db.execute(
+                "DELETE FROM decisions WHERE created < ? OR id NOT IN "
+                "(SELECT id FROM decisions ORDER BY created DESC, rowid DESC LIMIT ?)",
+                (now - DECISIONS_MAX_AGE_S, DECISIONS_KEPT),
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def decision(self, person: str, decision_id: str | None = None) -> tuple[str, npt.NDArray[np.float32]]:
+        """The encodings of decision `decision_id`, or of the latest decision that named `person`."""
+        if decision_id is not None:
+            row = self._db.execute(
+                "SELECT id, person, model_id, nonce, ciphertext FROM decisions WHERE id = ?", (decision_id,)
+            ).fetchone()
+            if row is None:
+                raise GalleryError(
+                    f"no recent decision {decision_id!r} (decisions are kept a day); "
+                    "`ambient events` shows the ids in FaceIdentified"
+                )
+            if row[1] != person:
+                raise GalleryError(f"decision {decision_id} named {row[1]!r}, not {person!r}")
+        else:
+            row = self._db.execute(
+                "SELECT id, person, model_id, nonce, ciphertext FROM decisions WHERE person = ? "
+                "ORDER BY created DESC, rowid DESC LIMIT 1",
+                (person,),
+            ).fetchone()
+            if row is None:
+                raise GalleryError(
+                    f"no recent decision named {person!r}; give the photo of the person taken for them "
+                    "with --photo"
+                )
+        found_id, _, model_id, nonce, sealed = row
+        plain = self._open(
+            self._key, bytes(nonce), bytes(sealed), self._decision_aad(str(found_id), str(model_id))
+        )
+        return str(found_id), np.frombuffer(plain, dtype=np.float32).reshape(-1, 128).copy()
 
     def export(self, name: str) -> dict[str, object]:
         rows = self._db.execute(
@@ -254,10 +393,23 @@ class Gallery:
             embeddings.append(
                 {"model_id": model_id, "created": created, "vector": [round(float(v), 6) for v in vector]}
             )
-        return {"name": name, "embeddings": embeddings}
+        lookalikes = []
+        for person_id, model_id, nonce, sealed, created, source in self._db.execute(
+            "SELECT l.person_id, l.model_id, l.nonce, l.ciphertext, l.created, l.source FROM lookalikes l "
+            "JOIN people p ON p.id = l.person_id WHERE p.name = ? ORDER BY l.id",
+            (name,),
+        ).fetchall():
+            aad = self._lookalike_aad(int(person_id), str(model_id))
+            vector = np.frombuffer(self._open(self._key, bytes(nonce), bytes(sealed), aad), dtype=np.float32)
+            lookalikes.append({
+                "model_id": model_id, "created": created, "source": source,
+                "vector": [round(float(v), 6) for v in vector],
+            })  # fmt: skip
+        return {"name": name, "embeddings": embeddings, "lookalikes": lookalikes}
 
     def forget(self, name: str) -> int:
-        """Erase a person and every embedding; returns how many embeddings were erased."""
+        """Erase a person, every embedding, their look-alikes and the recent decisions that named
+        them; returns how many embeddings were erased."""
         row = self._db.execute("SELECT id FROM people WHERE name = ?", (name,)).fetchone()
         if row is None:
             raise GalleryError(f"no one named {name!r} is enrolled; `ambient faces list` shows who is")
@@ -266,6 +418,8 @@ class Gallery:
         ).fetchone()
         self._db.execute("BEGIN IMMEDIATE")
         self._db.execute("DELETE FROM embeddings WHERE person_id = ?", (row[0],))
+        self._db.execute("DELETE FROM lookalikes WHERE person_id = ?", (row[0],))
+        self._db.execute("DELETE FROM decisions WHERE person = ?", (name,))
         self._db.execute("DELETE FROM people WHERE id = ?", (row[0],))
         self._db.execute("COMMIT")
         self._db.execute("VACUUM")  # rebuild the file: no page keeps the old rows
@@ -288,18 +442,27 @@ class Gallery:
             )
         new_key = new_key or secrets.token_bytes(32)
         write_key_file(self.next_key_file, new_key)
-        rows = self._db.execute(
-            "SELECT e.id, e.person_id, e.model_id, e.nonce, e.ciphertext FROM embeddings e"
-        ).fetchall()
+        sealed_rows: list[tuple[str, Callable[[Any, str], bytes], str]] = [
+            ("embeddings", self._aad, "SELECT id, person_id, model_id, nonce, ciphertext FROM embeddings"),
+            (
+                "lookalikes",
+                self._lookalike_aad,
+                "SELECT id, person_id, model_id, nonce, ciphertext FROM lookalikes",
+            ),
+            ("decisions", self._decision_aad, "SELECT id, id, model_id, nonce, ciphertext FROM decisions"),
+        ]
+        rows = [
+            (table, aad_of, row) for table, aad_of, query in sealed_rows for row in self._db.execute(query)
+        ]
         self._db.execute("BEGIN IMMEDIATE")
         old_key = self._key
         try:
-            for row_id, person_id, model_id, nonce, sealed in rows:
-                aad = self._aad(int(person_id), str(model_id))
+            for table, aad_of, (row_id, owner, model_id, nonce, sealed) in rows:
+                aad = aad_of(owner, str(model_id))
                 plain = self._open(old_key, bytes(nonce), bytes(sealed), aad)
                 new_nonce, new_sealed = self._seal(new_key, plain, aad)
                 self._db.execute(
-                    "UPDATE embeddings SET nonce = ?, ciphertext = ? WHERE id = ?",
+                    f"UPDATE {table} SET nonce = ?, ciphertext = ? WHERE id = ?",
                     (new_nonce, new_sealed, row_id),
                 )
             self._key = new_key

@@ -18,10 +18,14 @@ NO_ONE_ENROLLED = 9.99
 
 @dataclass(frozen=True)
 class MatchSettings:
-    threshold: float = 0.49
+    """The defaults of threshold, margin, spread_weight, spread_reference and max_adjustment are
+    what `ambient faces tune` chooses on the tuning half of the shared faces (`vision/tuning.py`);
+    the configuration's `[vision]` defaults are the same (a test keeps them so)."""
+
+    threshold: float = 0.475
     """Largest distance to a person's nearest embedding that can still be that person, for a
     person whose enrolment photos are `spread_reference` apart (see `person_threshold`)."""
-    margin: float = 0.04
+    margin: float = 0.08
     """The runner-up must be at least this much farther, or the face stays unknown."""
     votes: int = 7
     """Frames encoded per new track before deciding (a strict majority must agree): the first
@@ -30,10 +34,10 @@ class MatchSettings:
     """A decided track is encoded again this often, in case the decision was wrong."""
     spread_weight: float = 0.75
     """How far a person's threshold follows the spread of their own enrolment encodings."""
-    spread_reference: float = 0.40
-    """The typical mean distance between three enrolment photos of one person (shared photos:
-    0.33 to 0.50, median 0.40)."""
-    max_adjustment: float = 0.06
+    spread_reference: float = 0.387
+    """The typical mean distance between three enrolment photos of one person (the median over
+    the tuning people)."""
+    max_adjustment: float = 0.09
     """A person's threshold moves at most this far from `threshold` either way, so one odd
     enrolment photo cannot open the door to strangers."""
 
@@ -74,10 +78,19 @@ class Nearest:
     """Distance to the second-nearest person (inf with one person enrolled)."""
     adjustment: float
     """That person's threshold adjustment (see `threshold_adjustment`)."""
+    lookalike: float = float("inf")
+    """Distance to the nearest of that person's look-alikes (faces the household said were not
+    them; inf with none). A look-alike competes like a runner-up: the margin must hold against it."""
+
+    def threshold(self, settings: MatchSettings, threshold: float | None = None) -> float:
+        """This person's own limit: the global threshold moved by their enrolment spread."""
+        return (settings.threshold if threshold is None else threshold) + self.adjustment
 
     def accepted(self, settings: MatchSettings, threshold: float | None = None) -> bool:
-        limit = (settings.threshold if threshold is None else threshold) + self.adjustment
-        return self.distance <= limit and self.runner_up - self.distance >= settings.margin
+        return (
+            self.distance <= self.threshold(settings, threshold)
+            and min(self.runner_up, self.lookalike) - self.distance >= settings.margin
+        )
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,18 @@ class IdentityMatcher:
         self._names = [p.name for p in people]
         self._embeddings = [p.embeddings for p in people]
         self._adjustments = [threshold_adjustment(p.embeddings, settings) for p in people]
+        self._lookalikes = [p.lookalikes for p in people]
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._names)
+
+    def add_lookalikes(self, name: str, encodings: npt.NDArray[np.float32]) -> None:
+        """Faces that are not `name` (a correction): from now on they compete with `name` like a
+        runner-up. Unknown names are ignored (the person was forgotten meanwhile)."""
+        if name in self._names:
+            index = self._names.index(name)
+            self._lookalikes[index] = np.concatenate([self._lookalikes[index], encodings]).astype(np.float32)
 
     def nearest(self, encoding: npt.NDArray[np.float32]) -> Nearest | None:
         if not self._names:
@@ -102,7 +127,13 @@ class IdentityMatcher:
         order = np.argsort(distances)
         best = int(order[0])
         runner_up = float(distances[order[1]]) if len(order) > 1 else float("inf")
-        return Nearest(self._names[best], float(distances[best]), runner_up, self._adjustments[best])
+        lookalikes = self._lookalikes[best]
+        lookalike = (
+            float(np.min(np.linalg.norm(lookalikes - encoding, axis=1))) if len(lookalikes) else float("inf")
+        )
+        return Nearest(
+            self._names[best], float(distances[best]), runner_up, self._adjustments[best], lookalike
+        )
 
     def match(self, encoding: npt.NDArray[np.float32]) -> Match:
         nearest = self.nearest(encoding)

@@ -3,9 +3,11 @@ and turn that into arrivals, identities and departures with hysteresis."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from ambient.devices.protocols import Frame
 from ambient.events import Event, FaceIdentified, PersonArrived, PersonLeft, UnknownPersonSeen
@@ -35,6 +37,27 @@ class PresenceSettings:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """An identity decision and the encodings it was made from (kept in memory for a correction,
+    and handed to the gallery's short-lived decision archive when it named someone)."""
+
+    decision_id: str
+    person: str
+    track_id: int
+    encodings: npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What `PresencePipeline.correct` did: the encodings that became look-alikes, and the events."""
+
+    person: str
+    decision_ids: tuple[str, ...]
+    encodings: npt.NDArray[np.float32]
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class FrameResult:
     boxes: tuple[tuple[int, int, int, int], ...]
     """Every face found in the frame (left, top, width, height), for `FacesDetected`."""
@@ -58,6 +81,11 @@ class PresencePipeline:
         self.tracker = tracker or Tracker()
         self.settings = settings or PresenceSettings()
         self._votes: dict[int, list[Match]] = {}
+        self._vote_encodings: dict[int, list[npt.NDArray[np.float32]]] = {}
+        self._decisions: dict[int, Decision] = {}
+        """The latest decision of each live track."""
+        self.new_decisions: list[Decision] = []
+        """Decisions naming someone, not yet archived: the stage takes them after each frame."""
         self._present: dict[str, set[int]] = {}
         self._leaving: dict[str, tuple[float, int]] = {}
         self.encodings_computed = 0
@@ -81,14 +109,16 @@ class PresencePipeline:
                     rgb = np.ascontiguousarray(frame[:, :, ::-1])
                 left, top, width, height = track.box
                 box = (round(left), round(top), round(width), round(height))
-                self._votes.setdefault(track.track_id, []).append(
-                    self.matcher.match(self.encoder.encode(rgb, box))
-                )
+                encoding = self.encoder.encode(rgb, box)
+                self._votes.setdefault(track.track_id, []).append(self.matcher.match(encoding))
+                self._vote_encodings.setdefault(track.track_id, []).append(encoding)
                 self.encodings_computed += 1
                 track.last_check = t
             events.extend(self._maybe_decide(track, t))
         for track in update.lost:
             self._votes.pop(track.track_id, None)
+            self._vote_encodings.pop(track.track_id, None)
+            self._decisions.pop(track.track_id, None)
             if track.identity is not None:
                 key = track.identity if track.identity != "unknown" else f"unknown:{track.track_id}"
                 tracks = self._present.get(key, set())
@@ -129,8 +159,10 @@ class PresencePipeline:
             latest = votes[-1]
             if latest.name is None or latest.name == track.identity:
                 self._votes[track.track_id] = []
+                self._vote_encodings[track.track_id] = []
                 return []
             self._votes[track.track_id] = [latest]
+            self._vote_encodings[track.track_id] = self._vote_encodings.get(track.track_id, [])[-1:]
             events: list[Event] = []
             previous = track.identity if track.identity != "unknown" else f"unknown:{track.track_id}"
             tracks = self._present.get(previous, set())
@@ -146,10 +178,15 @@ class PresencePipeline:
             return []
         name, distance = self.matcher.decide(votes)
         self._votes[track.track_id] = []
+        encodings = self._vote_encodings.pop(track.track_id, [])
         person = name or "unknown"
         track.identity = person
         track.distance = distance
         track.decided_at = t
+        decision = Decision(uuid.uuid4().hex[:12], person, track.track_id, np.stack(encodings))
+        self._decisions[track.track_id] = decision
+        if name is not None:
+            self.new_decisions.append(decision)
         events = [
             FaceIdentified(
                 t=t,
@@ -158,6 +195,7 @@ class PresencePipeline:
                 known=name is not None,
                 distance=round(distance, 4),
                 after_s=round(t - track.first_seen, 3),
+                decision_id=decision.decision_id,
             )
         ]
         key = person if name is not None else f"unknown:{track.track_id}"
@@ -169,3 +207,33 @@ class PresencePipeline:
             if name is None:
                 events.append(UnknownPersonSeen(t=t, track_id=track.track_id, distance=round(distance, 4)))
         return events
+
+    def take_decisions(self) -> list[Decision]:
+        """The decisions naming someone since the last call (for the decision archive)."""
+        taken, self.new_decisions = self.new_decisions, []
+        return taken
+
+    def correct(self, person: str, t: float) -> Correction | None:
+        """Someone in view is not `person`: every live track named `person` becomes that person's
+        look-alike (its deciding encodings), is no longer `person`, and is decided again with the
+        look-alikes in force. None when no track in view is named `person`."""
+        tracks = [tr for tr in self.tracker.tracks.values() if tr.identity == person]
+        decisions = [self._decisions[tr.track_id] for tr in tracks if tr.track_id in self._decisions]
+        if not decisions:
+            return None
+        encodings = np.concatenate([d.encodings for d in decisions]).astype(np.float32)
+        self.matcher.add_lookalikes(person, encodings)
+        events: list[Event] = []
+        for track in tracks:
+            self._votes[track.track_id] = []
+            self._vote_encodings[track.track_id] = []
+            self._decisions.pop(track.track_id, None)
+            self._present.get(person, set()).discard(track.track_id)
+            track.identity = None
+            track.first_seen = t  # decided again, from fresh votes
+            track.last_check = float("-inf")
+        if not self._present.get(person):
+            self._present.pop(person, None)
+            self._leaving.pop(person, None)
+            events.append(PersonLeft(t=t, person=person, track_id=tracks[0].track_id))
+        return Correction(person, tuple(d.decision_id for d in decisions), encodings, events)

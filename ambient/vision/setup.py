@@ -41,6 +41,8 @@ def match_settings(settings: VisionSettings) -> MatchSettings:
         votes=settings.votes,
         recheck_s=settings.recheck_s,
         spread_weight=settings.spread_weight,
+        spread_reference=settings.spread_reference,
+        max_adjustment=settings.max_adjustment,
     )
 
 

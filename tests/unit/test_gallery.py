@@ -208,3 +208,57 @@ def test_the_gallery_is_owner_only_from_its_creation(tmp_path: Path) -> None:
         os.umask(old)
     for name in ("gallery.sqlite", "gallery.key"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o600
+
+
+def test_look_alikes_are_sealed_kept_and_forgotten(tmp_path: Path) -> None:
+    gallery = open_gallery(tmp_path)
+    gallery.add("alice", vectors(1), MODEL)
+    gallery.add("bob", vectors(2), MODEL)
+    relative = vectors(3, 2)
+    assert gallery.add_lookalike("alice", relative, MODEL, "photo") == 2
+    with pytest.raises(GalleryError, match="no one named 'carol'"):
+        gallery.add_lookalike("carol", relative, MODEL, "photo")
+    people = {p.name: p for p in gallery.people(MODEL)}
+    np.testing.assert_array_equal(people["alice"].lookalikes, relative)
+    assert people["bob"].lookalikes.shape == (0, 128)
+    exported = gallery.export("alice")
+    assert [item["source"] for item in exported["lookalikes"]] == ["photo", "photo"]  # type: ignore[union-attr]
+    raw = (tmp_path / "gallery.sqlite").read_bytes()
+    assert all(row.tobytes()[:16] not in raw for row in relative)  # sealed, not in the clear
+    gallery.rotate_key(environ={})  # re-sealed with everything else
+    np.testing.assert_array_equal({p.name: p for p in gallery.people(MODEL)}["alice"].lookalikes, relative)
+    gallery.forget("alice")
+    gallery.close()
+    reopened = open_gallery(tmp_path)
+    assert reopened._db.execute("SELECT COUNT(*) FROM lookalikes").fetchone() == (0,)
+
+
+def test_recent_decisions_can_be_found_corrected_and_expire(tmp_path: Path) -> None:
+    import ambient.vision.gallery as gallery_module
+
+    gallery = open_gallery(tmp_path)
+    gallery.add("alice", vectors(1), MODEL)
+    first, second = vectors(4, 5), vectors(5, 4)
+    gallery.record_decision("d1", "alice", first, MODEL)
+    gallery.record_decision("d2", "alice", second, MODEL)
+    decision_id, found = gallery.decision("alice")
+    assert decision_id == "d2"
+    np.testing.assert_array_equal(found, second)
+    np.testing.assert_array_equal(gallery.decision("alice", "d1")[1], first)
+    with pytest.raises(GalleryError, match="named 'alice', not 'bob'"):
+        gallery.decision("bob", "d1")
+    with pytest.raises(GalleryError, match="no recent decision 'd9'"):
+        gallery.decision("alice", "d9")
+    with pytest.raises(GalleryError, match="no recent decision named 'bob'"):
+        gallery.decision("bob")
+    gallery.rotate_key(environ={})
+    np.testing.assert_array_equal(gallery.decision("alice", "d1")[1], first)
+    kept = gallery_module.DECISIONS_KEPT
+    try:
+        gallery_module.DECISIONS_KEPT = 2
+        gallery.record_decision("d3", "alice", first, MODEL)
+    finally:
+        gallery_module.DECISIONS_KEPT = kept
+    assert [r[0] for r in gallery._db.execute("SELECT id FROM decisions ORDER BY id")] == ["d2", "d3"]
+    gallery.forget("alice")  # a forgotten person's decisions go with them
+    assert gallery._db.execute("SELECT COUNT(*) FROM decisions").fetchone() == (0,)

@@ -81,3 +81,21 @@ def test_the_vote_needs_a_strict_majority() -> None:
     ann, unknown = Match("ann", "ann", 0.4), Match(None, "ann", 0.6)
     assert matcher.decide([ann, ann, unknown])[0] == "ann"
     assert matcher.decide([ann, unknown])[0] is None
+
+
+def test_a_look_alike_competes_like_a_runner_up() -> None:
+    settings = MatchSettings(threshold=0.49, margin=0.04)
+    member = around(unit(100, 5.0), [0.25, 0.25, 0.25])
+    relative = member[0] + unit(120, 0.30)  # inside the member's threshold: taken for her
+    assert IdentityMatcher([Person("ana", member)], settings).match(relative).name == "ana"
+    corrected = Person("ana", member, relative[None, :])
+    matcher = IdentityMatcher([corrected], settings)
+    another_photo = relative + unit(121, 0.05)
+    nearest = matcher.nearest(another_photo)
+    assert nearest is not None and nearest.lookalike < nearest.distance
+    assert matcher.match(another_photo).name is None  # nearer the look-alike: not her
+    assert matcher.match(member[0] + unit(122, 0.05)).name == "ana"  # she herself still is
+    late = IdentityMatcher([Person("ana", member)], settings)  # corrections made while running
+    late.add_lookalikes("ana", relative[None, :])
+    late.add_lookalikes("someone forgotten", relative[None, :])
+    assert late.match(another_photo).name is None

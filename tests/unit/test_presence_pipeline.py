@@ -87,3 +87,34 @@ def test_a_stranger_is_unknown_and_never_a_household_member() -> None:
     assert [e.person for e in events if isinstance(e, PersonArrived)] == ["unknown"]
     assert len([e for e in events if isinstance(e, UnknownPersonSeen)]) == 1
     assert presence.encodings_computed < 3.0 * FPS  # decided, then re-checked now and then
+
+
+SISTER_BOX = (120, 60, 80, 80)
+SISTER = (ADA + unit(3) * np.float32(0.45)).astype(np.float32)
+"""A relative: about 0.27 from Ada's encodings, inside the threshold: taken for her."""
+
+
+def test_that_is_not_me_makes_the_look_alike_unknown_and_leaves_ada_herself_known() -> None:
+    presence, camera = pipeline()
+    camera.faces[SISTER_BOX] = SISTER
+    camera.boxes = (SISTER_BOX,)
+    events = run(presence, 0.0, 1.5)
+    [wrong] = [e for e in events if isinstance(e, FaceIdentified)]
+    assert wrong.person == "Ada" and wrong.decision_id  # the documented limit: a relative passes
+    [archived] = presence.take_decisions()
+    assert archived.decision_id == wrong.decision_id and archived.person == "Ada"
+    assert presence.take_decisions() == []
+
+    correction = presence.correct("Ada", 1.5)
+    assert correction is not None and correction.decision_ids == (wrong.decision_id,)
+    assert len(correction.encodings) >= 1
+    assert [(type(e).__name__, e.person) for e in correction.events] == [("PersonLeft", "Ada")]  # type: ignore[attr-defined]
+    assert presence.correct("Ada", 1.5) is None  # no one in view is taken for Ada any more
+
+    events = run(presence, 1.5, 3.0)  # the same face, decided again with the look-alike in force
+    assert {e.person for e in events if isinstance(e, FaceIdentified)} == {"unknown"}
+    camera.boxes = (SISTER_BOX, ADA_BOX)  # Ada walks in beside her sister: still Ada
+    events = run(presence, 4.5, 2.0)
+    named = {e.person for e in events if isinstance(e, FaceIdentified)}
+    assert named == {"Ada"}
+    assert [e.person for e in events if isinstance(e, PersonArrived)] == ["Ada"]

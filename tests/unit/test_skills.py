@@ -34,6 +34,9 @@ MATCHER = IntentMatcher({(s.name, i): t for s in SKILLS for i, t in s.phrases.it
         ("Say that again", "repeat", "repeat", {}),
         ("That wasn't for you.", "false_wake", "false_wake", {}),
         ("I was not talking to you", "false_wake", "false_wake", {}),
+        ("That's not me.", "face_correction", "not_me", {}),
+        ("I'm not Serena.", "face_correction", "not_me", {"name": "serena"}),
+        ("My name is not Tony Blair", "face_correction", "not_me", {"name": "tony blair"}),
     ],
 )
 def test_phrases_match(heard: str, skill: str, intent: str, slots: dict[str, str]) -> None:
@@ -116,3 +119,30 @@ def test_who_is_here_from_presence_events(tmp_path: Path) -> None:
     assert _reply("who is in the room", context) == "Ada and someone I don't know are here."
     presence.person_left("Ada", 1)
     assert _reply("who is here", context) == "Someone I don't know is here."
+
+
+def test_that_is_not_me_names_the_one_person_it_corrects(tmp_path: Path) -> None:
+    presence = ContextStore()
+    context = _context(tmp_path, presence, [0.0])
+
+    def reply(heard: str) -> tuple[str, str | None, str | None]:
+        intent = MATCHER.match(heard)
+        assert intent is not None
+        answer = {s.name: s for s in SKILLS}[intent.skill].handle(intent, context)
+        return answer.text, answer.action, answer.subject
+
+    assert reply("that's not me")[1:] == (None, None)  # no one named in view: nothing to correct
+    presence.person_arrived("Serena Williams", 1, 0.0)
+    assert reply("that's not me") == ("Sorry. I won't take you for Serena Williams again.", "not_me",
+                                      "Serena Williams")  # fmt: skip
+    assert reply("I'm not Serena")[1:] == ("not_me", "Serena Williams")
+    assert reply("I'm not Tony")[1:] == (None, None)  # Tony is not in view
+    presence.person_arrived("Tony Blair", 2, 0.0)
+    text, action, _ = reply("that is not me")
+    assert action is None and "Tell me the name" in text  # two people named: which one?
+    assert reply("i am not tony blair")[1:] == ("not_me", "Tony Blair")
+
+
+def test_the_grammar_leaves_out_open_names() -> None:
+    grammar = to_jsgf(MATCHER.templates)
+    assert "{name}" not in grammar and "<name>" not in grammar and "that is not me" in grammar

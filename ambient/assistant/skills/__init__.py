@@ -3,6 +3,7 @@
 from ambient.assistant.skills.base import Reply, Skill, SkillContext
 from ambient.assistant.skills.clock import ClockSkill
 from ambient.assistant.skills.control import FalseWakeSkill, PrivacySkill, RepeatSkill, StopSkill
+from ambient.assistant.skills.identity import FaceCorrectionSkill
 from ambient.assistant.skills.presence import PresenceSkill
 from ambient.assistant.skills.timers import TimerSkill
 from ambient.assistant.skills.volume import VolumeSkill
@@ -18,6 +19,7 @@ def default_skills() -> list[Skill]:
         PresenceSkill(),
         PrivacySkill(),
         FalseWakeSkill(),
+        FaceCorrectionSkill(),
     ]
 
 

@@ -18,7 +18,9 @@ from ambient.context.store import PresenceView
 class Reply:
     text: str
     action: str | None = None
-    """Something the turn manager does besides speaking: "stop", "repeat", "privacy_on", "privacy_off"."""
+    """Something the turn manager does besides speaking: "stop", "repeat", "privacy_on", "privacy_off",
+    "false_wake", "not_me" (the person named `subject` is not who is in view)."""
+    subject: str | None = None
     effect: Callable[[], object] | None = None
     """The change the request makes (a timer set, the volume changed), applied only when the turn
     is committed: a reply may be prepared during a pause the user then talks on through, and
