@@ -188,6 +188,7 @@ def _faces_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
     tune.add_argument("--folds", type=int, default=5)
     tune.add_argument("--json", action="store_true")
     evaluate = actions.add_parser("eval", help="top-1 accuracy, strangers accepted and every error")
+    _settings_arguments(evaluate)  # --set vision.threshold=... evaluates other settings
     evaluate.add_argument(
         "--gallery", type=Path, required=True, help="one folder of photos per enrolled person"
     )

@@ -73,7 +73,7 @@ class Person:
     """(n, 128) encodings, decrypted, for the current model."""
     lookalikes: npt.NDArray[np.float32] = field(default_factory=lambda: NO_LOOKALIKES)
     """(m, 128) encodings of faces the household said are *not* this person ("that's not me"):
-    a face nearer to one of them than the margin allows is not taken for this person."""
+    a face nearer to one of them than to this person is not taken for this person."""
 
 
 def _aesgcm(key: bytes) -> object:

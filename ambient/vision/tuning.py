@@ -106,7 +106,7 @@ def _scenario_arrays(
             if nearest is None:
                 continue
             rows.append((
-                nearest.distance, min(nearest.runner_up, nearest.lookalike), nearest.adjustment,
+                nearest.distance, nearest.runner_up, nearest.adjustment,  # no look-alikes here
                 nearest.name == name, name not in enrolled_set,
             ))  # fmt: skip
     table = np.array(rows, dtype=np.float64).reshape(-1, 5)

@@ -288,12 +288,19 @@ def _relatives(tmp_path: Path, data_dir: Path) -> tuple[Path, Path, Path]:
 def test_eval_takes_look_alike_corrections_into_account(
     tmp_path: Path, data_dir: Path, model_store: ModelStore
 ) -> None:
+    """At the shipped settings no photo of Roh is taken for Koizumi; at face_recognition's usual 0.6
+    most are, and one correction from one photo must turn them all away without costing Koizumi."""
     gallery, probes, lookalikes = _relatives(tmp_path, data_dir)
     command = ("faces", "eval", "--gallery", str(gallery), "--probes", str(probes), "--json",
-               "--plot", str(tmp_path / "det.png"))  # fmt: skip
+               "--plot", str(tmp_path / "det.png"), "--set", "vision.threshold=0.6")  # fmt: skip
+
+    def taken_for_koizumi(result: dict[str, list[dict[str, object]]]) -> int:
+        return sum("Roh" in str(e["truth"]) and e["claimed"] == "Junichiro_Koizumi" for e in result["errors"])
+
     status, stdout, stderr = run_cli(*command)
     assert status == 0, stderr
     before = json.loads(stdout)
+    assert taken_for_koizumi(before) >= 3  # a look-alike passes at a loose threshold
     # one correction, from one photo of the relative (not among the probes)
     roh = sorted((data_dir / "faces" / "Roh_Moo-hyun").glob("*.jpg"))[0]
     (lookalikes / "Junichiro_Koizumi").mkdir(parents=True)
@@ -302,8 +309,7 @@ def test_eval_takes_look_alike_corrections_into_account(
     assert status == 0, stderr
     after = json.loads(stdout)
     assert after["lookalikes"] == 1
-    taken = [e for e in after["errors"] if "Roh" in str(e["truth"]) and e["claimed"] == "Junichiro_Koizumi"]
-    assert taken == []  # the relative is no longer taken for the member
+    assert taken_for_koizumi(after) == 0  # the relative is no longer taken for the member
     assert after["top1_accuracy"] >= before["top1_accuracy"]  # the member is not lost for it
     (lookalikes / "Nobody").mkdir()
     (lookalikes / "Nobody" / roh.name).symlink_to(roh)

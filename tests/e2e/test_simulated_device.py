@@ -244,8 +244,13 @@ def test_presence_through_a_dinner_scene(data_dir: Path, tmp_path: Path, model_s
         if decision.known:
             frame = round((decision.t - start) * meta["fps"])
             assert decision.person in visible_people(meta, frame, slack=24), (decision, frame)
-    known = [d for d in first.values() if d.known]
-    assert len(known) >= 0.8 * len(first)  # wide shots of tiny faces may stay unknown; few do
+    # Wide shots of tiny faces may stay unknown. Each character is enrolled from the one photo the
+    # shared data has (the device's own enrolment now asks for three), so no one gets the spread
+    # adjustment: at the constants chosen by person cross-validation (`ambient faces tune`), 22 of
+    # 28 tracks were named on 2026-12-03 (at the older constants, tuned on all shared photos, at
+    # least 80 %); none wrongly.
+    named = {d.track_id for d in decisions if d.known}
+    assert len(named) >= 0.75 * len(first)
     # all six arrive, and a person's arrivals and departures alternate (one arrival per visit)
     people = set(meta["enroll"])
     assert {e.person for e in history if isinstance(e, PersonArrived)} - {"unknown"} == people

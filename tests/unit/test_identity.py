@@ -83,7 +83,7 @@ def test_the_vote_needs_a_strict_majority() -> None:
     assert matcher.decide([ann, unknown])[0] is None
 
 
-def test_a_look_alike_competes_like_a_runner_up() -> None:
+def test_a_face_nearer_a_look_alike_than_the_member_is_not_the_member() -> None:
     settings = MatchSettings(threshold=0.49, margin=0.04)
     member = around(unit(100, 5.0), [0.25, 0.25, 0.25])
     relative = member[0] + unit(120, 0.30)  # inside the member's threshold: taken for her
