@@ -159,8 +159,19 @@ def _faces_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
     enroll.add_argument(
         "--from-file", action="store_true", help="enrol from a camera that is a file (camera.backend = file)"
     )
-    for name, text in (("list", "who is enrolled"), ("rotate-key", "re-encrypt under a new key")):
+    for name, text in (
+        ("list", "who is enrolled"),
+        ("rotate-key", "re-encrypt under a new key"),
+        ("pending", 'newcomers who said "remember me as ..." and wait for approval'),
+    ):
         _settings_arguments(actions.add_parser(name, help=text))
+    for name, text in (
+        ("approve", "enrol a waiting newcomer"),
+        ("reject", "erase a waiting newcomer's face"),
+    ):
+        command = actions.add_parser(name, help=text)
+        _settings_arguments(command)
+        command.add_argument("name")
     for name, text in (("forget", "erase a person and every trace"), ("export", "a person's data as JSON")):
         command = actions.add_parser(name, help=text)
         _settings_arguments(command)

@@ -450,6 +450,29 @@ class FaceCorrected(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class EnrolmentRequested(Event):
+    """Someone the device does not know asked to be remembered as `person` ("remember me as Ana")."""
+
+    person: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrolmentPending(Event):
+    """The newcomer's face was collected and waits for a household member's approval
+    (`ambient faces approve NAME`)."""
+
+    person: str
+    images: int
+    summary: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrolmentFailed(Event):
+    person: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class FaceCorrectionFailed(Event):
     person: str
     reason: str

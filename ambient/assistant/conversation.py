@@ -38,6 +38,7 @@ from ambient.events import (
     CloudRequested,
     EarlyEndPending,
     EarlyEndWithdrawn,
+    EnrolmentRequested,
     Event,
     FaceCorrectionRequested,
     FalseWakeMarked,
@@ -342,6 +343,10 @@ class ConversationStage:
                 # the presence stage keeps the face in view as a look-alike of the person named
                 turn.publish(FaceCorrectionRequested(t=self._clock.now(), correlation_id=turn.correlation_id,
                                                      person=reply.subject))  # fmt: skip
+            if reply.action == "enrol" and reply.subject is not None:
+                # the presence stage collects the newcomer's face for a household member to approve
+                turn.publish(EnrolmentRequested(t=self._clock.now(), correlation_id=turn.correlation_id,
+                                                person=reply.subject))  # fmt: skip
             if reply.action == "false_wake":
                 # the wake that opened this turn was not meant for the device
                 turn.publish(

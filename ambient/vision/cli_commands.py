@@ -70,6 +70,22 @@ def faces_command(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if action == "not":
             return _not(args, settings, gallery)
+        if action == "pending":
+            waiting = gallery.pending()
+            for name, created, summary in waiting:
+                when = time.strftime("%Y-%m-%d %H:%M", time.localtime(created))
+                print(f"{name}\tasked {when}\t{summary}")
+            if not waiting:
+                print("no one is waiting for approval")
+            return 0
+        if action == "approve":
+            count = gallery.approve(args.name)
+            print(f"enrolled {args.name}: {count} embedding{'s' if count != 1 else ''} (approved)")
+            return 0
+        if action == "reject":
+            gallery.reject(args.name)
+            print(f"rejected {args.name}: the collected face was erased")
+            return 0
         if action == "rotate-key":
             gallery.rotate_key()
             print(f"re-encrypted the gallery under a new key in {gallery.key_file}")

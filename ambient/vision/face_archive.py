@@ -50,6 +50,14 @@ class FaceArchive:
         self._signature = self._stat()
         return count
 
+    def add_pending(self, name: str, encodings: npt.NDArray[np.float32], summary: str) -> None:
+        gallery = self._open()
+        try:
+            gallery.add_pending(name, np.asarray(encodings, np.float32), ENCODER_ID, summary)
+        finally:
+            gallery.close()
+        self._signature = self._stat()
+
     def changed(self) -> bool:
         """Whether the gallery file changed since this archive last read or wrote it (someone ran
         `ambient faces enroll`, `not` or `forget` while the device runs). A stat, nothing more."""

@@ -8,6 +8,9 @@ from concurrent.futures import Executor
 
 from ambient.clock import Clock
 from ambient.events import (
+    EnrolmentFailed,
+    EnrolmentPending,
+    EnrolmentRequested,
     Event,
     FaceCorrected,
     FaceCorrectionFailed,
@@ -19,7 +22,7 @@ from ambient.runtime.capture import CapturedFrame
 from ambient.runtime.channels import ChannelClosed, ControlMessage, FrameSlot
 from ambient.vision.face_archive import FaceArchive
 from ambient.vision.identity import IdentityMatcher
-from ambient.vision.presence import PresencePipeline
+from ambient.vision.presence import Newcomer, PresencePipeline
 
 
 class PresenceStage:
@@ -49,6 +52,7 @@ class PresenceStage:
         self._state_executor = state_executor
         self._reload_check_s = reload_check_s
         self._corrections: list[FaceCorrectionRequested] = []
+        self._enrolments: list[EnrolmentRequested] = []
         if archive is not None:
             bus.subscribe(self._on_event)
         self.pipeline = pipeline
@@ -90,6 +94,8 @@ class PresenceStage:
     def _on_event(self, event: Event) -> None:
         if isinstance(event, FaceCorrectionRequested):
             self._corrections.append(event)
+        elif isinstance(event, EnrolmentRequested):
+            self._enrolments.append(event)
 
     async def _keep_gallery(self, archive: FaceArchive, now: float) -> None:
         loop = asyncio.get_running_loop()
@@ -98,12 +104,39 @@ class PresenceStage:
             await loop.run_in_executor(self._state_executor, archive.record, decisions)
         while self._corrections:
             await self._correct(archive, self._corrections.pop(0))
+        while self._enrolments:
+            request = self._enrolments.pop(0)
+            refused = await loop.run_in_executor(
+                self._executor, self.pipeline.start_enrolment, request.person, now
+            )
+            if refused is not None:
+                self._bus.publish(EnrolmentFailed(t=now, correlation_id=request.correlation_id,
+                                                  person=request.person, reason=refused))  # fmt: skip
+        for newcomer in self.pipeline.take_newcomers():
+            await self._keep_newcomer(archive, newcomer, now)
         if now - self._last_reload_check >= self._reload_check_s:
             self._last_reload_check = now
             changed = await loop.run_in_executor(self._state_executor, archive.changed)
             if changed:
                 people = await loop.run_in_executor(self._state_executor, archive.people)
                 self.pipeline.matcher = IdentityMatcher(people, self.pipeline.matcher.settings)
+
+    async def _keep_newcomer(self, archive: FaceArchive, newcomer: Newcomer, now: float) -> None:
+        """A newcomer's collected face waits, sealed, for a household member's approval."""
+        if newcomer.plan is None:
+            self._bus.publish(EnrolmentFailed(t=now, person=newcomer.name, reason=newcomer.reason or ""))
+            return
+        plan = newcomer.plan
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                self._state_executor, archive.add_pending, newcomer.name, plan.encodings, plan.summary()
+            )
+        except Exception as exc:  # the gallery refused (a name taken meanwhile) or could not be written
+            self._bus.publish(EnrolmentFailed(t=now, person=newcomer.name, reason=str(exc)))
+            return
+        self._bus.publish(
+            EnrolmentPending(t=now, person=newcomer.name, images=len(plan.references), summary=plan.summary())
+        )
 
     async def _correct(self, archive: FaceArchive, request: FaceCorrectionRequested) -> None:
         loop = asyncio.get_running_loop()

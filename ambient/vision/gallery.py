@@ -43,6 +43,14 @@ CREATE TABLE IF NOT EXISTS lookalikes (
     created REAL NOT NULL,
     source TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS pending (
+    name TEXT PRIMARY KEY,
+    model_id TEXT NOT NULL,
+    nonce BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    created REAL NOT NULL,
+    summary TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS decisions (
     id TEXT PRIMARY KEY,
     person TEXT NOT NULL,
@@ -57,6 +65,8 @@ DECISIONS_KEPT = 200
 """Recent identity decisions kept (with the face encodings behind them) so `ambient faces not` can
 correct one after the fact; older ones are erased."""
 DECISIONS_MAX_AGE_S = 24 * 3600.0
+PENDING_MAX_AGE_S = 24 * 3600.0
+"""A face collected for "remember me as ..." waits this long for a household member's approval."""
 
 
 class GalleryError(AmbientError):
@@ -346,6 +356,59 @@ class Gallery:
             self._db.execute("ROLLBACK")
             raise
 
+    @staticmethod
+    def _pending_aad(name: str, model_id: str) -> bytes:
+        return f"pending:{name}:{model_id}".encode()
+
+    def add_pending(
+        self, name: str, embeddings: npt.NDArray[np.float32], model_id: str, summary: str
+    ) -> None:
+        """Keep a newcomer's encodings, sealed, until a household member approves or rejects them
+        (`ambient faces approve|reject NAME`); unapproved ones are erased after a day."""
+        if self._db.execute("SELECT 1 FROM people WHERE name = ?", (name,)).fetchone():
+            raise GalleryError(f"{name!r} is already enrolled; choose another name")
+        plain = np.asarray(embeddings, dtype=np.float32).reshape(-1, 128).tobytes()
+        nonce, sealed = self._seal(self._key, plain, self._pending_aad(name, model_id))
+        now = time.time()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("DELETE FROM pending WHERE created < ?", (now - PENDING_MAX_AGE_S,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?, ?)",
+                (name, model_id, nonce, sealed, now, summary),
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def pending(self) -> list[tuple[str, float, str]]:
+        """(name, when collected, summary) of every newcomer waiting for approval."""
+        self._db.execute("DELETE FROM pending WHERE created < ?", (time.time() - PENDING_MAX_AGE_S,))
+        rows = self._db.execute("SELECT name, created, summary FROM pending ORDER BY created").fetchall()
+        return [(str(name), float(created), str(summary)) for name, created, summary in rows]
+
+    def approve(self, name: str) -> int:
+        """Enrol a waiting newcomer; returns how many embeddings they got."""
+        self.pending()  # expired ones cannot be approved
+        row = self._db.execute(
+            "SELECT model_id, nonce, ciphertext FROM pending WHERE name = ?", (name,)
+        ).fetchone()
+        if row is None:
+            raise GalleryError(f"no one named {name!r} is waiting; `ambient faces pending` shows who is")
+        model_id, nonce, sealed = row
+        plain = self._open(self._key, bytes(nonce), bytes(sealed), self._pending_aad(name, str(model_id)))
+        embeddings = np.frombuffer(plain, dtype=np.float32).reshape(-1, 128).copy()
+        self.add(name, embeddings, str(model_id))
+        self._db.execute("DELETE FROM pending WHERE name = ?", (name,))
+        return len(embeddings)
+
+    def reject(self, name: str) -> None:
+        if not self._db.execute("SELECT 1 FROM pending WHERE name = ?", (name,)).fetchone():
+            raise GalleryError(f"no one named {name!r} is waiting; `ambient faces pending` shows who is")
+        self._db.execute("DELETE FROM pending WHERE name = ?", (name,))
+        self._db.execute("VACUUM")
+
     def decision(self, person: str, decision_id: str | None = None) -> tuple[str, npt.NDArray[np.float32]]:
         """The encodings of decision `decision_id`, or of the latest decision that named `person`."""
         if decision_id is not None:
@@ -420,6 +483,7 @@ class Gallery:
         self._db.execute("DELETE FROM embeddings WHERE person_id = ?", (row[0],))
         self._db.execute("DELETE FROM lookalikes WHERE person_id = ?", (row[0],))
         self._db.execute("DELETE FROM decisions WHERE person = ?", (name,))
+        self._db.execute("DELETE FROM pending WHERE name = ?", (name,))
         self._db.execute("DELETE FROM people WHERE id = ?", (row[0],))
         self._db.execute("COMMIT")
         self._db.execute("VACUUM")  # rebuild the file: no page keeps the old rows
@@ -450,10 +514,12 @@ class Gallery:
                 "SELECT id, person_id, model_id, nonce, ciphertext FROM lookalikes",
             ),
             ("decisions", self._decision_aad, "SELECT id, id, model_id, nonce, ciphertext FROM decisions"),
+            ("pending", self._pending_aad, "SELECT name, name, model_id, nonce, ciphertext FROM pending"),
         ]
         rows = [
             (table, aad_of, row) for table, aad_of, query in sealed_rows for row in self._db.execute(query)
         ]
+        key_of = {"embeddings": "id", "lookalikes": "id", "decisions": "id", "pending": "name"}
         self._db.execute("BEGIN IMMEDIATE")
         old_key = self._key
         try:
@@ -462,7 +528,7 @@ class Gallery:
                 plain = self._open(old_key, bytes(nonce), bytes(sealed), aad)
                 new_nonce, new_sealed = self._seal(new_key, plain, aad)
                 self._db.execute(
-                    f"UPDATE {table} SET nonce = ?, ciphertext = ? WHERE id = ?",
+                    f"UPDATE {table} SET nonce = ?, ciphertext = ? WHERE {key_of[table]} = ?",
                     (new_nonce, new_sealed, row_id),
                 )
             self._key = new_key

@@ -13,6 +13,17 @@ from ambient.devices.protocols import Frame
 from ambient.events import Event, FaceIdentified, PersonArrived, PersonLeft, UnknownPersonSeen
 from ambient.vision.detection import HogFaceDetector
 from ambient.vision.encoding import FaceEncoder
+from ambient.vision.enrolment import (
+    EnrolmentError,
+    EnrolmentPlan,
+    EnrolmentRules,
+    QualitySettings,
+    Reference,
+    head_yaw,
+    lighting,
+    plan_enrolment,
+    sharpness,
+)
 from ambient.vision.identity import IdentityMatcher, Match
 from ambient.vision.tracking import Track, Tracker
 
@@ -57,6 +68,30 @@ class Correction:
     events: list[Event] = field(default_factory=list)
 
 
+@dataclass
+class _Collecting:
+    """A newcomer's face being collected for "remember me as NAME"."""
+
+    name: str
+    track_id: int
+    until: float
+    references: list[Reference] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Newcomer:
+    """What collecting a newcomer's face gave: a plan to enrol, or why not."""
+
+    name: str
+    plan: EnrolmentPlan | None
+    reason: str | None
+
+
+COLLECT_S = 5.0
+"""How long a newcomer's face is collected (they are asked to turn their head meanwhile)."""
+
+
 @dataclass(frozen=True)
 class FrameResult:
     boxes: tuple[tuple[int, int, int, int], ...]
@@ -86,6 +121,11 @@ class PresencePipeline:
         """The latest decision of each live track."""
         self.new_decisions: list[Decision] = []
         """Decisions naming someone, not yet archived: the stage takes them after each frame."""
+        self._collecting: _Collecting | None = None
+        self.newcomers: list[Newcomer] = []
+        """Newcomers whose collection ended, not yet taken by the stage."""
+        self.quality = QualitySettings()
+        self.rules = EnrolmentRules()
         self._present: dict[str, set[int]] = {}
         self._leaving: dict[str, tuple[float, int]] = {}
         self.encodings_computed = 0
@@ -115,6 +155,10 @@ class PresencePipeline:
                 self.encodings_computed += 1
                 track.last_check = t
             events.extend(self._maybe_decide(track, t))
+        if self._collecting is not None:
+            if rgb is None:
+                rgb = np.ascontiguousarray(frame[:, :, ::-1])
+            self._collect(frame, rgb, t, {tr.track_id: tr for tr in [*update.new, *update.matched]})
         for track in update.lost:
             self._votes.pop(track.track_id, None)
             self._vote_encodings.pop(track.track_id, None)
@@ -237,3 +281,61 @@ class PresencePipeline:
             self._leaving.pop(person, None)
             events.append(PersonLeft(t=t, person=person, track_id=tracks[0].track_id))
         return Correction(person, tuple(d.decision_id for d in decisions), encodings, events)
+
+    def start_enrolment(self, name: str, t: float, seconds: float = COLLECT_S) -> str | None:
+        """Begin collecting the face of the one unknown person in view for "remember me as
+        `name`"; the reason it cannot begin, or None."""
+        unknown = [tr for tr in self.tracker.tracks.values() if tr.identity == "unknown"]
+        if self._collecting is not None:
+            return f"I'm already learning {self._collecting.name}'s face"
+        if len(unknown) != 1:
+            return "I need to see exactly one person I don't know" if unknown else "I don't see anyone new"
+        if name.lower() in (n.lower() for n in self.matcher.names):
+            return f"I already know someone called {name}"
+        self._collecting = _Collecting(name, unknown[0].track_id, t + seconds)
+        return None
+
+    def take_newcomers(self) -> list[Newcomer]:
+        taken, self.newcomers = self.newcomers, []
+        return taken
+
+    def _collect(self, frame: Frame, rgb: np.ndarray, t: float, visible: dict[int, Track]) -> None:
+        import cv2
+
+        collecting = self._collecting
+        assert collecting is not None
+        track = visible.get(collecting.track_id)
+        if track is not None:
+            left, top, width, height = (max(0, round(v)) for v in track.box)
+            source = f"camera frame at {t:.2f} s"
+            crop = frame[top : top + height, left : left + width]
+            if width < self.quality.min_face_px or crop.size == 0:
+                collecting.refused.append(f"the face is too small ({width} px wide); come closer")
+            elif sharpness(gray := cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY).astype(np.uint8)) < (
+                self.quality.min_sharpness
+            ):
+                collecting.refused.append("the face is too blurred; hold still a moment")
+            else:
+                encoding, points = self.encoder.encode_with_landmarks(rgb, (left, top, width, height))
+                collecting.references.append(Reference(source, encoding, head_yaw(points), *lighting(gray)))
+        if track is None and collecting.track_id not in self.tracker.tracks:
+            self._finish_collecting("the face went out of view")
+        elif t >= collecting.until:
+            self._finish_collecting(None)
+
+    def _finish_collecting(self, stopped: str | None) -> None:
+        collecting = self._collecting
+        assert collecting is not None
+        self._collecting = None
+        for reference in collecting.references:
+            match = self.matcher.match(reference.encoding)
+            if match.name is not None:  # never a second name for someone the device knows
+                self.newcomers.append(Newcomer(collecting.name, None, f"I already know you as {match.name}"))
+                return
+        try:
+            plan = plan_enrolment(collecting.references, collecting.refused[-1:], self.rules)
+        except EnrolmentError as exc:
+            reason = f"{stopped}: {exc}" if stopped else str(exc)
+            self.newcomers.append(Newcomer(collecting.name, None, reason))
+            return
+        self.newcomers.append(Newcomer(collecting.name, plan, None))

@@ -186,6 +186,28 @@ def test_that_is_not_them_from_a_photo_or_a_decision(
     gallery.close()
 
 
+def test_newcomers_are_approved_or_rejected_by_the_household(tmp_path: Path, model_store: ModelStore) -> None:
+    from ambient.vision.encoding import ENCODER_ID
+    from ambient.vision.gallery import Gallery
+
+    env = env_for(tmp_path)
+    status, stdout, _ = run_cli("faces", "pending", env=env)
+    assert status == 0 and stdout.strip() == "no one is waiting for approval"
+    # what the presence stage keeps after "remember me as Ana" (tests/unit/test_newcomer_enrolment.py)
+    gallery = Gallery(tmp_path / "gallery.sqlite", tmp_path / "gallery.key", environ={})
+    faces = np.random.default_rng(9).standard_normal((3, 128)).astype(np.float32)
+    gallery.add_pending("Ana", faces, ENCODER_ID, "3 images; pose spread 0.41 eye widths")
+    gallery.add_pending("Bo", faces, ENCODER_ID, "3 images")
+    gallery.close()
+    status, stdout, _ = run_cli("faces", "pending", env=env)
+    assert status == 0 and stdout.startswith("Ana\tasked ") and "pose spread 0.41" in stdout
+    status, stdout, stderr = run_cli("faces", "approve", "Ana", env=env)
+    assert status == 0 and "enrolled Ana: 3 embeddings (approved)" in stdout, stderr
+    assert run_cli("faces", "reject", "Bo", env=env)[0] == 0
+    assert run_cli("faces", "list", env=env)[1].strip() == "Ana\t3 embeddings"
+    one_line_error(run_cli("faces", "approve", "Bo", env=env), "no one named 'Bo' is waiting")
+
+
 def test_tune_chooses_the_shipped_constants_by_person(data_dir: Path, model_store: ModelStore) -> None:
     """The shipped constants are what the tuning procedure picks on the tuning half of the shared
     people, and its cross-validated figure is reported (README)."""

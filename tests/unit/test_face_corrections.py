@@ -51,6 +51,7 @@ class Rig:
             archive=FaceArchive(self.gallery, folder / "gallery.sqlite"), state_executor=InlineExecutor(),
         )  # fmt: skip
         self.index = 0
+        self.frame = FRAME
 
     def gallery(self) -> Gallery:
         return Gallery(self.folder / "gallery.sqlite", self.folder / "gallery.key", environ={})
@@ -68,7 +69,7 @@ class Rig:
         for _ in range(int(seconds * FPS)):
             self.clock.advance(1 / FPS)
             processed = self.stage.frames_processed
-            self.frames.put_nowait(CapturedFrame(self.index, self.clock.now(), FRAME))
+            self.frames.put_nowait(CapturedFrame(self.index, self.clock.now(), self.frame))
             self.index += 1
             while self.stage.frames_processed == processed:
                 await asyncio.sleep(0)

@@ -262,3 +262,31 @@ def test_recent_decisions_can_be_found_corrected_and_expire(tmp_path: Path) -> N
     assert [r[0] for r in gallery._db.execute("SELECT id FROM decisions ORDER BY id")] == ["d2", "d3"]
     gallery.forget("alice")  # a forgotten person's decisions go with them
     assert gallery._db.execute("SELECT COUNT(*) FROM decisions").fetchone() == (0,)
+
+
+def test_newcomers_wait_sealed_for_approval_and_expire(tmp_path: Path) -> None:
+    import ambient.vision.gallery as gallery_module
+
+    gallery = open_gallery(tmp_path)
+    gallery.add("alice", vectors(1), MODEL)
+    ana = vectors(6, 4)
+    gallery.add_pending("Ana", ana, MODEL, "4 images")
+    with pytest.raises(GalleryError, match="'alice' is already enrolled"):
+        gallery.add_pending("alice", ana, MODEL, "")
+    assert [(name, summary) for name, _, summary in gallery.pending()] == [("Ana", "4 images")]
+    assert all(row.tobytes()[:16] not in (tmp_path / "gallery.sqlite").read_bytes() for row in ana)
+    gallery.rotate_key(environ={})  # sealed with the rest
+    assert gallery.approve("Ana") == 4
+    np.testing.assert_array_equal({p.name: p for p in gallery.people(MODEL)}["Ana"].embeddings, ana)
+    with pytest.raises(GalleryError, match="no one named 'Ana' is waiting"):
+        gallery.approve("Ana")
+    gallery.add_pending("Bo", vectors(7), MODEL, "")
+    gallery.reject("Bo")
+    gallery.add_pending("Cy", vectors(8), MODEL, "")
+    kept = gallery_module.PENDING_MAX_AGE_S
+    try:
+        gallery_module.PENDING_MAX_AGE_S = -1.0  # a day has passed
+        assert gallery.pending() == []
+    finally:
+        gallery_module.PENDING_MAX_AGE_S = kept
+    assert gallery._db.execute("SELECT COUNT(*) FROM pending").fetchone() == (0,)

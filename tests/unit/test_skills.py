@@ -37,6 +37,8 @@ MATCHER = IntentMatcher({(s.name, i): t for s in SKILLS for i, t in s.phrases.it
         ("That's not me.", "face_correction", "not_me", {}),
         ("I'm not Serena.", "face_correction", "not_me", {"name": "serena"}),
         ("My name is not Tony Blair", "face_correction", "not_me", {"name": "tony blair"}),
+        ("Remember me as Ana.", "enrol", "enrol", {"name": "ana"}),
+        ("Call me Ana Lucia", "enrol", "enrol", {"name": "ana lucia"}),
     ],
 )
 def test_phrases_match(heard: str, skill: str, intent: str, slots: dict[str, str]) -> None:
@@ -146,3 +148,27 @@ def test_that_is_not_me_names_the_one_person_it_corrects(tmp_path: Path) -> None
 def test_the_grammar_leaves_out_open_names() -> None:
     grammar = to_jsgf(MATCHER.templates)
     assert "{name}" not in grammar and "<name>" not in grammar and "that is not me" in grammar
+
+
+def test_remember_me_only_for_one_newcomer_with_a_household_member_there(tmp_path: Path) -> None:
+    presence = ContextStore()
+    context = _context(tmp_path, presence, [0.0])
+
+    def reply(heard: str) -> tuple[str, str | None, str | None]:
+        intent = MATCHER.match(heard)
+        assert intent is not None and intent.skill == "enrol"
+        answer = {s.name: s for s in SKILLS}["enrol"].handle(intent, context)
+        return answer.text, answer.action, answer.subject
+
+    assert reply("remember me as ana") == ("I don't see anyone new.", None, None)
+    presence.person_arrived("Tony Blair", 1, 0.0)
+    assert reply("remember me as ana") == ("I already know you as Tony Blair.", None, None)
+    presence.person_arrived("unknown", 2, 0.0)
+    text, action, subject = reply("remember me as ana")
+    assert (action, subject) == ("enrol", "Ana") and "approve" in text
+    assert reply("call me tony")[1:] == (None, None)  # a name the household already has
+    presence.person_arrived("unknown", 3, 0.0)
+    assert "one face at a time" in reply("remember me as ana")[0]
+    presence.person_left("Tony Blair", 1)
+    presence.person_left("unknown", 3)
+    assert "Someone I already know has to be here" in reply("remember me as ana")[0]

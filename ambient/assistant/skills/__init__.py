@@ -3,7 +3,7 @@
 from ambient.assistant.skills.base import Reply, Skill, SkillContext
 from ambient.assistant.skills.clock import ClockSkill
 from ambient.assistant.skills.control import FalseWakeSkill, PrivacySkill, RepeatSkill, StopSkill
-from ambient.assistant.skills.identity import FaceCorrectionSkill
+from ambient.assistant.skills.identity import EnrolSkill, FaceCorrectionSkill
 from ambient.assistant.skills.presence import PresenceSkill
 from ambient.assistant.skills.timers import TimerSkill
 from ambient.assistant.skills.volume import VolumeSkill
@@ -20,6 +20,7 @@ def default_skills() -> list[Skill]:
         PrivacySkill(),
         FalseWakeSkill(),
         FaceCorrectionSkill(),
+        EnrolSkill(),
     ]
 
 

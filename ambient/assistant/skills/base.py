@@ -19,7 +19,8 @@ class Reply:
     text: str
     action: str | None = None
     """Something the turn manager does besides speaking: "stop", "repeat", "privacy_on", "privacy_off",
-    "false_wake", "not_me" (the person named `subject` is not who is in view)."""
+    "false_wake", "not_me" (the person named `subject` is not who is in view), "enrol" (the newcomer
+    in view asks to be remembered as `subject`)."""
     subject: str | None = None
     effect: Callable[[], object] | None = None
     """The change the request makes (a timer set, the volume changed), applied only when the turn

@@ -44,3 +44,38 @@ class FaceCorrectionSkill(Skill):
                 "I see more than one person I know. Tell me the name I got wrong: say I'm not, then the name."
             )
         return Reply(f"Sorry. I won't take you for {person} again.", action="not_me", subject=person)
+
+
+class EnrolSkill(Skill):
+    """ "Remember me as Ana": the one person in view the device does not know asks to be known.
+    Their face is collected and waits for a household member's approval (`ambient faces approve`):
+    a "yes" said in the room is not taken as consent, because the device cannot yet tell who said
+    it, and the newcomer could approve themselves."""
+
+    name = "enrol"
+    phrases: ClassVar[dict[str, tuple[str, ...]]] = {
+        "enrol": ("remember me as {name}", "(learn|remember) my face as {name}", "call me {name}"),
+    }
+
+    def handle(self, intent: Intent, context: SkillContext) -> Reply:
+        present = context.presence.who_is_here()
+        strangers = context.presence.strangers_present()
+        person = " ".join(word.capitalize() for word in intent.slots.get("name", "").split())
+        if not person:
+            return Reply("What name should I remember?")
+        if strangers == 0:
+            if len(present) == 1:
+                return Reply(f"I already know you as {present[0]}.")
+            return Reply("I don't see anyone new.")
+        if strangers > 1:
+            return Reply("I see more than one person I don't know. I can learn one face at a time.")
+        if not present:
+            return Reply("Someone I already know has to be here before I learn a new face.")
+        if named(person, present) is not None:
+            return Reply(f"I already know someone called {person}.")
+        return Reply(
+            f"{person}, look at me and turn your head slowly from side to side. "
+            "Then someone from the household needs to approve you.",
+            action="enrol",
+            subject=person,
+        )
