@@ -183,7 +183,7 @@ class VoiceTurn:
         audio: MessageChannel[TurnAudio] = MessageChannel("turn audio")
         requests: MessageChannel[EarlyEndRequest] = MessageChannel("early-end requests")
         self.player = ReplyPlayer(None, silent_voice, self.clock, self._out, InlineExecutor())
-        context = ContextStore()
+        self.context = context = ContextStore()
         skills = SkillContext(
             time.time,
             TimerStore(state_dir / "timers.sqlite"),
