@@ -116,21 +116,42 @@ def programme(folder: Path) -> list[str]:
     return files
 
 
-async def soak(device: Device, seconds: float, samples: list[tuple[float, float, int]]) -> None:
+async def soak(
+    device: Device, seconds: float, samples: list[tuple[float, float, int]], trace_python: bool = False
+) -> None:
+    import tracemalloc
+
+    snapshots: list[tracemalloc.Snapshot] = []
+
     async def sample() -> None:
         start = time.monotonic()
         while True:
             samples.append((time.monotonic() - start, rss_mb(), open_fds()))
+            if trace_python and not snapshots and samples[-1][0] >= WARM_UP_S:
+                snapshots.append(tracemalloc.take_snapshot())
             await asyncio.sleep(SAMPLE_EVERY_S)
 
+    if trace_python:
+        tracemalloc.start(1)
     sampler = asyncio.create_task(sample())
     await device.run(seconds, until_media_end=False)
     sampler.cancel()
+    if trace_python and snapshots:
+        # what Python objects grew after the warm-up (a diagnosis: it slows every allocation)
+        end = tracemalloc.take_snapshot()
+        growth = end.compare_to(snapshots[0], "lineno")
+        total = sum(stat.size_diff for stat in growth) / 1e6
+        print(f"  Python heap after warm-up -> end: {total:+.1f} MB; largest growth:")
+        for stat in growth[:8]:
+            print(f"    {stat.size_diff / 1e6:+.2f} MB  {stat.count_diff:+d} blocks  {stat.traceback}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument(
+        "--trace-python", action="store_true", help="also report what Python objects grew (slower)"
+    )
     args = parser.parse_args()
     seconds = args.minutes * 60
     with tempfile.TemporaryDirectory() as tmp:
@@ -166,7 +187,7 @@ def main() -> None:
         device.bus.subscribe(lambda event: history.append(event) if isinstance(event, KEPT) else None)
         device.open()
         samples: list[tuple[float, float, int]] = []
-        asyncio.run(soak(device, seconds, samples))
+        asyncio.run(soak(device, seconds, samples, args.trace_python))
     report(history, samples, int(seconds // UNPLUG_EVERY_S), seconds)
 
 
