@@ -169,6 +169,11 @@ def _from_camera(
     encoder: FaceEncoder,
     quality: QualitySettings,
 ) -> EnrolmentPlan:
+    if args.frames < 3 or not 0 < args.seconds <= 120:
+        raise AmbientError(
+            f"--frames {args.frames} --seconds {args.seconds:g} cannot enrol anyone; use --frames 3 or more "
+            "and --seconds above 0, at most 120"
+        )
     camera = build_camera(settings, MonotonicClock(), simulate=False)
     if camera is None:
         raise AmbientError("no camera is configured (camera.backend = none); pass photos instead")

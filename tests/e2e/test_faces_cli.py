@@ -105,6 +105,8 @@ def test_enroll_from_the_camera(tmp_path: Path, data_dir: Path, model_store: Mod
     env["AMBIENT_CAMERA__FILE"] = str(data_dir / "faces" / "Tony_Blair")
     # a recording cannot turn its head: refused unless asked for on purpose
     one_line_error(run_cli("faces", "enroll", "tony", "--camera", env=env), "is a recording", "--from-file")
+    one_line_error(run_cli("faces", "enroll", "tony", "--camera", "--frames", "0", env=env), "--frames 0")
+    one_line_error(run_cli("faces", "enroll", "tony", "--camera", "--seconds", "-1", env=env), "--seconds -1")
     status, stdout, stderr = run_cli(
         "faces", "enroll", "tony", "--camera", "--from-file", "--frames", "3", "--seconds", "5", env=env
     )
