@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _wakeword_arguments(commands)
     _faces_arguments(commands)
+    _context_arguments(commands)
 
     say = commands.add_parser("say", help="write what the device would say to a WAV file")
     say.add_argument("text")
@@ -210,6 +211,30 @@ def _faces_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
     )  # fmt: skip
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--plot", type=Path, help="DET curve PNG (default faces-det.png)")
+
+
+def _context_arguments(commands: argparse._SubParsersAction[_Parser]) -> None:
+    context = commands.add_parser("context", help="what the device keeps about the household; consent")
+    actions = context.add_subparsers(dest="context_command", required=True, parser_class=_Parser)
+    show = actions.add_parser("show", help="who is here, visits, interactions, reminders, list, nudges")
+    _settings_arguments(show)
+    show.add_argument("--json", action="store_true")
+    forget = actions.add_parser("forget", help="erase a person from the context store")
+    _settings_arguments(forget)
+    forget.add_argument("name")
+    consent = actions.add_parser("consent", help="turn a person's nudges on or off")
+    _settings_arguments(consent)
+    consent.add_argument("name")
+    consent.add_argument("state", choices=("on", "off"))
+    rules = actions.add_parser("rules", help="check a nudge rules file (default: context.rules_file)")
+    _settings_arguments(rules)
+    rules.add_argument("file", nargs="?", type=Path)
+
+
+def _context(args: argparse.Namespace) -> int:
+    from ambient.context.cli_commands import context_command
+
+    return context_command(args, _load(args).settings)
 
 
 def _faces(args: argparse.Namespace) -> int:
@@ -384,6 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _run,
         "wakeword": _wakeword,
         "faces": _faces,
+        "context": _context,
         "say": _say,
         "transcribe": _transcribe,
         "audit": _audit,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 import tomllib
 import typing
 from collections.abc import Mapping, Sequence
@@ -24,6 +25,10 @@ def _range(low: float | None = None, high: float | None = None) -> dict[str, Any
 
 def _choices(*names: str) -> dict[str, Any]:
     return {"choices": names}
+
+
+def _pattern(regex: str, example: str) -> dict[str, Any]:
+    return {"pattern": regex, "example": example}
 
 
 @dataclass(frozen=True)
@@ -221,6 +226,26 @@ class RuntimeSettings:
     restart_backoff_max_s: float = field(default=8.0, metadata=_range(0.0, 600.0))
     max_restarts: int = field(default=5, metadata=_range(0, 1000))
     """Restarts of one stage before the supervisor gives up and leaves the device degraded."""
+    malloc_arena_max: int = field(default=2, metadata=_range(0, 64))
+    """Most glibc malloc arenas (0 = glibc's default of 8 per core): fewer arenas, less memory held
+    for nothing by the native libraries' threads (see ambient/runtime/native_heap.py)."""
+    memory_trim_s: float = field(default=60.0, metadata=_range(0.0, 3600.0))
+    """Seconds between handing freed native memory back to the kernel (0 = never)."""
+
+
+@dataclass(frozen=True)
+class ContextSettings:
+    retention_days: float = field(default=7.0, metadata=_range(0.0, 3650.0))
+    """How long visits, interactions and nudge decisions are kept (reminders until delivered)."""
+    quiet_hours: str = field(
+        default="22:00-07:00",
+        metadata=_pattern(r"|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", "HH:MM-HH:MM (22:00-07:00)"),
+    )
+    """Local time when no nudge or reminder is spoken ("" = none); those due wait until after."""
+    nudges_per_hour: int = field(default=3, metadata=_range(0, 60))
+    """Most nudges (reminders included) spoken to one person in an hour."""
+    rules_file: str = ""
+    """A TOML file of household nudge rules ("" = the built-in ones only); see `ambient context`."""
 
 
 @dataclass(frozen=True)
@@ -242,6 +267,7 @@ class Settings:
     stt: SttSettings = SttSettings()
     assistant: AssistantSettings = AssistantSettings()
     cloud: CloudSettings = CloudSettings()
+    context: ContextSettings = ContextSettings()
     runtime: RuntimeSettings = RuntimeSettings()
     models: ModelSettings = ModelSettings()
 
@@ -323,6 +349,9 @@ def _check_value(value: Any, hint: Any, meta: Mapping[str, Any], where: str, key
     low, high = meta.get("min"), meta.get("max")
     if (low is not None and value < low) or (high is not None and value > high):
         raise ConfigError(f"{where}: {key} = {shown} is out of range; use {low} to {high}")
+    pattern = meta.get("pattern")
+    if pattern and not re.fullmatch(pattern, value):
+        raise ConfigError(f"{where}: {key} = {shown} is not in the form {meta['example']}")
     choices = meta.get("choices")
     if choices and value not in choices:
         raise ConfigError(f"{where}: {key} = {shown} is not one of {', '.join(choices)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import signal
 import threading
 import time
@@ -29,6 +30,9 @@ from ambient.audio.speech_activity import SpeechActivity
 from ambient.clock import Clock, MonotonicClock
 from ambient.cloud.reasoner import build_reasoner
 from ambient.config import Settings
+from ambient.context.database import context_path
+from ambient.context.nudge_stage import NudgeStage
+from ambient.context.nudges import NudgePolicy, TimeWindow, load_rules
 from ambient.context.store import ContextStore
 from ambient.devices.registry import DeviceBundle, build_devices
 from ambient.errors import DeviceError
@@ -47,6 +51,7 @@ from ambient.models import ModelStore
 from ambient.runtime.bus import EventBus
 from ambient.runtime.capture import CameraCapture, CapturedFrame, MicrophoneCapture
 from ambient.runtime.channels import FrameSlot, MediaChannel, MessageChannel
+from ambient.runtime.native_heap import NativeHeap, trim_periodically
 from ambient.runtime.service_notify import ServiceNotifier
 from ambient.runtime.supervisor import RestartPolicy, StageSpec, Supervisor
 from ambient.speech.playback import ReplyPlayer
@@ -72,6 +77,7 @@ from ambient.wakeword.false_wakes import (
 log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT_S = 2.0
+HOUSEHOLD_REREAD_S = 10.0
 
 
 def segmenter_settings(settings: Settings) -> SegmenterSettings:
@@ -130,6 +136,12 @@ class Device:
         models: ModelStore | None = None,
     ) -> None:
         self.settings = settings
+        # a mistake in the household's rules is one line before anything opens
+        rules_file = settings.context.rules_file
+        self.nudge_rules = load_rules(Path(rules_file).expanduser()) if rules_file else []
+        # before any model loads and starts its threads: arenas made before the limit stay
+        self.native_heap = NativeHeap.of_this_process()
+        self.native_heap.limit_arenas(settings.runtime.malloc_arena_max)
         self.bus = bus or EventBus()
         self.clock = clock or MonotonicClock()
         self.devices = devices or build_devices(settings, self.clock, simulate)
@@ -145,11 +157,17 @@ class Device:
         # the voice turn's one state (and privacy mode with it), followed by the indicator
         self.turn_state = TurnStateMachine(self.bus.publish, self.clock)
         self.bus.subscribe(self.turn_state)
-        self.context = ContextStore()
+        self._executors = _Executors.create()
+        context = settings.context
+        self.context = ContextStore(
+            context_path(self.state_dir), time.time, self._executors.state, context.retention_days
+        )
+        self.context.publish = self.bus.publish
         self.bus.subscribe(self.context.on_event)
+        self._household: list[str] = []
+        self._household_read_at = -math.inf
         self.bus.subscribe(TurnIndicator(self.devices.indicator))
         self.presence: PresencePipeline | None = None
-        self._executors = _Executors.create()
         self._build_voice_turn(store)
         if self.devices.camera is not None:
             gallery = open_gallery(settings.vision)
@@ -224,6 +242,20 @@ class Device:
         finally:
             gallery.close()
         return sorted(names)
+
+    def _known_household(self) -> list[str]:
+        """The household's names for skills on the event loop: as last read, re-read in the
+        background every 10 s (the gallery is SQLite and may be locked by the command line)."""
+        if time.monotonic() - self._household_read_at > HOUSEHOLD_REREAD_S:
+            self._household_read_at = time.monotonic()
+            self._executors.state.submit(self._read_household)
+        return sorted(set(self._household) | set(self.context.who_is_here()))
+
+    def _read_household(self) -> None:
+        try:
+            self._household = self._household_names()
+        except Exception as exc:  # a gallery that cannot be read leaves the last names known
+            log.warning("the household's names could not be read: %s", exc)
 
     @property
     def privacy_on(self) -> bool:
@@ -324,7 +356,9 @@ class Device:
             self.skills,
             self.reasoner,
             self.player,
-            SkillContext(wall_clock, self.timers, self.volume, self.context),
+            SkillContext(
+                wall_clock, self.timers, self.volume, self.context, self._known_household, self.context
+            ),
             self.context,
             self.bus,
             self.clock,
@@ -372,6 +406,24 @@ class Device:
         )
         self.supervisor.add(
             StageSpec("timers", timers.run, "timers", "see the log; timers are kept in assistant.state_dir")
+        )
+        context = self.settings.context
+        nudges = NudgeStage(
+            self.context,
+            self.nudge_rules,
+            NudgePolicy(
+                TimeWindow.parse(context.quiet_hours, "context.quiet_hours"), context.nudges_per_hour
+            ),
+            self.conversation.announce,
+            self.bus,
+            self.clock,
+            wall_clock,
+            executors.state,
+        )
+        self.supervisor.add(
+            StageSpec(
+                "nudges", nudges.run, "nudges", "see the log; reminders are kept in assistant.state_dir"
+            )
         )
         self.supervisor.add(
             StageSpec(
@@ -465,6 +517,11 @@ class Device:
             heartbeat = asyncio.create_task(
                 self.supervisor.heartbeat(notifier.alive, notifier.heartbeat_s, watched=("microphone",))
             )
+        trimming = None
+        if self.settings.runtime.memory_trim_s > 0 and self.native_heap.available:
+            trimming = asyncio.create_task(
+                trim_periodically(self.native_heap, self.settings.runtime.memory_trim_s, self.clock.sleep)
+            )
         if duration_s is not None:
             waiters.append(asyncio.create_task(self._after(duration_s)))
         # The timer stage runs for as long as the device does; the media stages end with their files.
@@ -475,8 +532,9 @@ class Device:
         for waiter in waiters:
             waiter.cancel()
         notifier.stopping()
-        if heartbeat is not None:
-            heartbeat.cancel()
+        for helper in (heartbeat, trimming):
+            if helper is not None:
+                helper.cancel()
         await self.supervisor.stop(SHUTDOWN_TIMEOUT_S)
         await self.conversation.drain()
         self._executors.shutdown()

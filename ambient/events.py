@@ -384,6 +384,7 @@ class TurnFinished(Event):
 @dataclass(frozen=True, kw_only=True)
 class TimerRang(Event):
     label: str
+    set_by: str = "unknown"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -476,3 +477,61 @@ class EnrolmentFailed(Event):
 class FaceCorrectionFailed(Event):
     person: str
     reason: str
+
+
+# --- context: who spoke, reminders, the shopping list, nudges ------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpeakerResolved(Event):
+    """Who said the utterance of this turn: the one enrolled person in view when it was captured,
+    or "unknown" (no one, a stranger too, or two people: never a guess between them)."""
+
+    person: str
+    why: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReminderSet(Event):
+    person: str
+    text: str
+    """What to remind them of, as said ("take her keys")."""
+    occasion: str
+    """"leaving", "arriving" or "at" (then `due` is the wall-clock time, epoch seconds)."""
+    due: float
+    set_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReminderDelivered(Event):
+    reminder_id: int
+    person: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShoppingListChanged(Event):
+    change: str
+    """"added", "removed" or "cleared"."""
+    item: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NudgeOffered(Event):
+    """A nudge spoken to `person`: the rule that fired, its reason and the context it saw."""
+
+    rule: str
+    person: str
+    text: str
+    reason: str
+    context: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NudgeSuppressed(Event):
+    rule: str
+    person: str
+    reason: str
+    """Why it was not spoken: "no consent", "quiet hours", "a stranger is present", "rate limit",
+    "not present"."""
+    context: str

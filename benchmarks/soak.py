@@ -152,6 +152,11 @@ def main() -> None:
     parser.add_argument(
         "--trace-python", action="store_true", help="also report what Python objects grew (slower)"
     )
+    parser.add_argument(
+        "--glibc-defaults",
+        action="store_true",
+        help="leave glibc's allocator as it is (no arena limit, no trims), to compare",
+    )
     args = parser.parse_args()
     seconds = args.minutes * 60
     with tempfile.TemporaryDirectory() as tmp:
@@ -175,6 +180,7 @@ def main() -> None:
                 # a device left alone keeps trying its camera: it is given up only by a person
                 "runtime.max_restarts=1000",
                 "runtime.restart_backoff_max_s=4",
+                *(["runtime.malloc_arena_max=0", "runtime.memory_trim_s=0"] if args.glibc_defaults else []),
             ],
         ).settings
         devices = build_devices(settings, MonotonicClock(), simulate=True)
@@ -189,6 +195,15 @@ def main() -> None:
         samples: list[tuple[float, float, int]] = []
         asyncio.run(soak(device, seconds, samples, args.trace_python))
     report(history, samples, int(seconds // UNPLUG_EVERY_S), seconds)
+    heap = device.native_heap
+    if args.glibc_defaults or not heap.available:
+        print("  allocator glibc's defaults" if heap.available else "  allocator not glibc: left alone")
+    else:
+        print(
+            f"  allocator {settings.runtime.malloc_arena_max} arenas, {heap.trims} trims "
+            f"(every {settings.runtime.memory_trim_s:g} s; longest {heap.longest_trim_s * 1e3:.1f} ms, "
+            "off the event loop)"
+        )
 
 
 def report(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from concurrent.futures import Executor
@@ -32,7 +33,7 @@ from ambient.assistant.turn_messages import (
 from ambient.audio_format import SAMPLE_RATE
 from ambient.clock import Clock
 from ambient.cloud.reasoner import CloudReasoner, CloudUnavailable
-from ambient.context.store import PresenceView
+from ambient.context.store import UNKNOWN, PresenceView
 from ambient.events import (
     CloudFailed,
     CloudRequested,
@@ -327,7 +328,10 @@ class ConversationStage:
 
     async def _local(self, turn: ReplyTurn, intent: Intent) -> None:
         self._route(turn, "local", intent.skill, intent.name, intent.confidence)
-        reply: Reply = self.skills[intent.skill].handle(intent, self.skill_context)
+        cid = turn.correlation_id
+        store = self.skill_context.store
+        speaker = store.speaker_of(cid) if store is not None else UNKNOWN
+        reply: Reply = self.skills[intent.skill].handle(intent, self.skill_context.for_turn(cid, speaker))
         text = reply.text
         if reply.action == "repeat":
             text = self._last_reply or "I haven't said anything yet."
@@ -335,6 +339,8 @@ class ConversationStage:
         async def commit() -> None:
             # what the request changes happens once the turn is committed, before the reply plays
             await asyncio.get_running_loop().run_in_executor(self._state, reply.apply)
+            for event in reply.events:  # recorded by the context store
+                turn.publish(dataclasses.replace(event, t=self._clock.now(), correlation_id=cid))
             if reply.action in ("privacy_on", "privacy_off"):
                 # the state machine, the device and the indicator all follow this event
                 self._publish(PrivacyModeChanged(t=self._clock.now(), on=reply.action == "privacy_on",

@@ -59,6 +59,7 @@ class TimerStage:
             due = await loop.run_in_executor(self._executor, self._timers.take_due, self._wall())
             for timer in due:
                 cid = new_correlation_id()
-                self._bus.publish(TimerRang(t=self._clock.now(), correlation_id=cid, label=timer.label))
+                self._bus.publish(TimerRang(t=self._clock.now(), correlation_id=cid, label=timer.label,
+                                          set_by=timer.set_by))  # fmt: skip
                 await self._announce(cid, f"Your {timer.label} timer is done.")
             await self._clock.sleep(POLL_S)

@@ -17,6 +17,9 @@ class Timer:
     seconds: float
     due: float
     """Wall-clock time (epoch seconds): a restart in between does not move it."""
+    set_by: str = "unknown"
+    """Who asked for it (the speaker of the turn), so a timer that rang while they were out can
+    be told to them when they come back."""
 
     def remaining(self, now: float) -> float:
         return max(0.0, self.due - now)
@@ -30,21 +33,26 @@ class TimerStore:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS timers (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-                " label TEXT NOT NULL, seconds REAL NOT NULL, due REAL NOT NULL)"
+                " label TEXT NOT NULL, seconds REAL NOT NULL, due REAL NOT NULL,"
+                " set_by TEXT NOT NULL DEFAULT 'unknown')"
             )
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(timers)")}
+            if "set_by" not in columns:  # a store from before timers knew who set them
+                self._db.execute("ALTER TABLE timers ADD COLUMN set_by TEXT NOT NULL DEFAULT 'unknown'")
         except sqlite3.DatabaseError as exc:
             raise ConfigError(
                 f"timer store {path} cannot be opened ({exc}); check assistant.state_dir"
             ) from None
 
-    def add(self, seconds: float, label: str, now: float) -> Timer:
+    def add(self, seconds: float, label: str, now: float, set_by: str = "unknown") -> Timer:
         cursor = self._db.execute(
-            "INSERT INTO timers (label, seconds, due) VALUES (?, ?, ?)", (label, seconds, now + seconds)
+            "INSERT INTO timers (label, seconds, due, set_by) VALUES (?, ?, ?, ?)",
+            (label, seconds, now + seconds, set_by),
         )
-        return Timer(int(cursor.lastrowid or 0), label, seconds, now + seconds)
+        return Timer(int(cursor.lastrowid or 0), label, seconds, now + seconds, set_by)
 
     def active(self) -> list[Timer]:
-        rows = self._db.execute("SELECT id, label, seconds, due FROM timers ORDER BY due").fetchall()
+        rows = self._db.execute("SELECT id, label, seconds, due, set_by FROM timers ORDER BY due").fetchall()
         return [Timer(*row) for row in rows]
 
     def cancel_all(self) -> int:

@@ -35,11 +35,17 @@ SLOT_JSGF = {
     "unit": "<unit>",
     "level": "<level>",
 }
-OPEN_SLOTS = {"name"}
+OPEN_SLOTS = {"name", "person", "text", "item"}
 """Slots whose values no grammar can list (a household member's name): templates with one are
 matched on any recogniser's transcript, but left out of the command grammar."""
 SLOT_REGEX = {
     "name": "(?P<{name}>[a-z']+(?: [a-z']+){{0,2}})",
+    # the shortest name that lets the rest match: "remind ana to go to the shop" names "ana"
+    "person": "(?P<{name}>[a-z']+(?: [a-z']+){{0,2}}?)",
+    "text": "(?P<{name}>[a-z']+(?: [a-z']+){{0,15}})",
+    "item": "(?P<{name}>[a-z']+(?: [a-z']+){{0,3}}?)",
+    "hour": "(?P<{name}>" + "|".join(number_words(n) for n in range(12, 0, -1)) + ")",
+    "meridiem": "(?P<{name}>am|pm|a m|p m|in the morning|in the afternoon|in the evening|tonight)",
     "number": "(?P<{name}>" + "|".join(NUMBER_ALTERNATIVES) + "|a|an)",
     "unit": "(?P<{name}>seconds?|minutes?|hours?)",
     "level": "(?P<{name}>" + "|".join(number_words(n) for n in range(10, -1, -1)) + ")",
@@ -58,6 +64,7 @@ def normalise(text: str) -> str:
     lowered = text.lower().replace("’", "'")
     for short, full in _CONTRACTIONS.items():
         lowered = re.sub(rf"\b{re.escape(short)}\b", full, lowered)
+    lowered = re.sub(r"(\d)(am|pm)\b", r"\1 \2", lowered)  # "6pm"
     lowered = re.sub(r"\b(\d{1,2})\b", lambda m: " " + number_words(int(m.group(1))) + " ", lowered)
     lowered = lowered.replace("-", " ")
     lowered = re.sub(r"[^a-z' ]+", " ", lowered)

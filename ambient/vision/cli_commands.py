@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ambient.clock import MonotonicClock
 from ambient.config import Settings
+from ambient.context.cli_commands import forget_in_context
 from ambient.devices.file_backends import VideoFileCamera
 from ambient.devices.registry import build_camera
 from ambient.errors import AmbientError
@@ -54,6 +55,8 @@ def faces_command(args: argparse.Namespace, settings: Settings) -> int:
         if action == "forget":
             erased = gallery.forget(args.name)
             print(f"forgot {args.name}: {erased} embeddings erased, database rewritten")
+            rows = forget_in_context(settings, args.name)
+            print(f"context store: {rows} rows about {args.name} erased (visits, words, reminders, consent)")
             for log in _event_logs(args, settings):
                 events = forget_name(log, args.name)
                 print(

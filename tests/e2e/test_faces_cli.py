@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
+from ambient.context.database import context_path
+from ambient.context.store import ContextStore
 from ambient.models import ModelStore
 from ambient.testing.media import faces_split
 from tests.conftest import one_line_error, run_cli
@@ -19,6 +21,7 @@ def env_for(tmp_path: Path) -> dict[str, str]:
         "AMBIENT_VISION__GALLERY": str(tmp_path / "gallery.sqlite"),
         "AMBIENT_VISION__GALLERY_KEY": str(tmp_path / "gallery.key"),
         "AMBIENT_GALLERY_KEY": "",
+        "AMBIENT_ASSISTANT__STATE_DIR": str(tmp_path / "state"),
     }
 
 
@@ -44,8 +47,15 @@ def test_enroll_list_export_forget(tmp_path: Path, data_dir: Path, model_store: 
         '"confidence":0.9,"seconds":0.1,"audio_s":1.0}\n'
         '{"type":"SpeechStarted","t":3.0,"correlation_id":null,"start_sample":0}\n'
     )
+    # and what the context store kept of him: a visit, what he asked, his consent
+    context = ContextStore(context_path(tmp_path / "state"))
+    context.person_arrived("Tony Blair", 3, 1.0)
+    context.set_consent("Tony Blair", True)
+    context.close()
     status, stdout, _ = run_cli("faces", "forget", "Tony Blair", "--event-log", str(log), env=env)
     assert status == 0 and "3 embeddings erased" in stdout and "2 events rewritten" in stdout
+    assert "context store: 2 rows about Tony Blair erased" in stdout
+    assert b"Tony Blair" not in (tmp_path / "state" / "context.sqlite").read_bytes()
     scrubbed = log.read_text()
     assert "tony" not in scrubbed.lower() and "blair" not in scrubbed.lower()
     assert log.stat().st_mode & 0o777 == 0o600

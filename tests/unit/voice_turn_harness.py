@@ -183,11 +183,15 @@ class VoiceTurn:
         audio: MessageChannel[TurnAudio] = MessageChannel("turn audio")
         requests: MessageChannel[EarlyEndRequest] = MessageChannel("early-end requests")
         self.player = ReplyPlayer(None, silent_voice, self.clock, self._out, InlineExecutor())
-        self.context = context = ContextStore()
+        self.context = context = ContextStore(state_dir / "context.sqlite")
+        context.publish = self.bus.publish
+        self.bus.subscribe(context.on_event)
         skills = SkillContext(
             time.time,
             TimerStore(state_dir / "timers.sqlite"),
             VolumeControl(state_dir / "volume.json", 0.8),
+            context,
+            context.who_is_here,
             context,
         )
         reasoner = build_reasoner(CloudSettings(provider="none"), state_dir, self.clock)

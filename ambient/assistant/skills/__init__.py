@@ -5,8 +5,11 @@ from ambient.assistant.skills.clock import ClockSkill
 from ambient.assistant.skills.control import FalseWakeSkill, PrivacySkill, RepeatSkill, StopSkill
 from ambient.assistant.skills.identity import EnrolSkill, FaceCorrectionSkill
 from ambient.assistant.skills.presence import PresenceSkill
+from ambient.assistant.skills.reminders import ReminderSkill
+from ambient.assistant.skills.shopping import ShoppingListSkill
 from ambient.assistant.skills.timers import TimerSkill
 from ambient.assistant.skills.volume import VolumeSkill
+from ambient.assistant.skills.why import WhySkill
 
 
 def default_skills() -> list[Skill]:
@@ -21,6 +24,9 @@ def default_skills() -> list[Skill]:
         FalseWakeSkill(),
         FaceCorrectionSkill(),
         EnrolSkill(),
+        ReminderSkill(),
+        ShoppingListSkill(),
+        WhySkill(),
     ]
 
 

@@ -3,6 +3,7 @@ separately, the change it makes."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,8 @@ from typing import ClassVar
 from ambient.assistant.intents import Intent
 from ambient.assistant.timers import TimerStore
 from ambient.assistant.volume import VolumeControl
-from ambient.context.store import PresenceView
+from ambient.context.store import UNKNOWN, ContextStore, PresenceView
+from ambient.events import Event
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,9 @@ class Reply:
     "false_wake", "not_me" (the person named `subject` is not who is in view), "enrol" (the newcomer
     in view asks to be remembered as `subject`)."""
     subject: str | None = None
+    events: tuple[Event, ...] = ()
+    """What the request records (a reminder set, an item put on the list), published with the
+    turn's correlation id once the turn is committed; the context store writes them down."""
     effect: Callable[[], object] | None = None
     """The change the request makes (a timer set, the volume changed), applied only when the turn
     is committed: a reply may be prepared during a pause the user then talks on through, and
@@ -40,9 +45,20 @@ class SkillContext:
     timers: TimerStore
     volume: VolumeControl
     presence: PresenceView
+    household: Callable[[], list[str]] = list
+    """Everyone enrolled (the gallery's names): who a reminder may be for."""
+    store: ContextStore | None = None
+    """The context store, to read (the shopping list, what was said and why); None in tests of
+    skills that need none of it."""
+    speaker: str = UNKNOWN
+    """Who is speaking in this turn (see `ContextStore.speaker_of`); set per turn."""
+    correlation_id: str = ""
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.wall_clock())
+
+    def for_turn(self, correlation_id: str, speaker: str) -> SkillContext:
+        return dataclasses.replace(self, correlation_id=correlation_id, speaker=speaker)
 
 
 class Skill:

@@ -49,7 +49,7 @@ class TimerSkill(Skill):
             # the timer runs from when the turn is committed, a fraction of a second from now
             return Reply(
                 f"Timer set for {label}.",
-                effect=lambda: context.timers.add(seconds, label, context.wall_clock()),
+                effect=lambda: context.timers.add(seconds, label, context.wall_clock(), context.speaker),
             )
         if intent.name == "cancel":
             running = len(context.timers.active())
