@@ -249,6 +249,26 @@ class ContextSettings:
 
 
 @dataclass(frozen=True)
+class PurchaseSettings:
+    enabled: bool = False
+    """Orders by voice ("order more coffee"): off until a shop is configured."""
+    shop_url: str = ""
+    """The shop adapter's base URL (the protocol in ambient/purchases/shop.py)."""
+    shop_name: str = "the shop"
+    key_file: str = ""
+    """The shop's API key, in a file of mode 0600; or $AMBIENT_SHOP_KEY."""
+    person_daily_limit: float = field(default=50.0, metadata=_range(0.0, 1_000_000.0))
+    """Most one person may order in 24 hours, in the shop's currency."""
+    household_daily_limit: float = field(default=150.0, metadata=_range(0.0, 1_000_000.0))
+    person_limits: tuple[str, ...] = ()
+    """Per-person limits overriding `person_daily_limit`, as NAME=AMOUNT (e.g. "Ben=10")."""
+    liveness_s: float = field(default=4.0, metadata=_range(1.0, 30.0))
+    """How long the person has to turn their head once asked."""
+    confirm_within_s: float = field(default=20.0, metadata=_range(3.0, 300.0))
+    cancel_window_s: float = field(default=120.0, metadata=_range(0.0, 3600.0))
+
+
+@dataclass(frozen=True)
 class ModelSettings:
     cache_dir: str = ""
     """Where fetched model files live ("" = the user data directory, see `ambient models`)."""
@@ -268,6 +288,7 @@ class Settings:
     assistant: AssistantSettings = AssistantSettings()
     cloud: CloudSettings = CloudSettings()
     context: ContextSettings = ContextSettings()
+    purchases: PurchaseSettings = PurchaseSettings()
     runtime: RuntimeSettings = RuntimeSettings()
     models: ModelSettings = ModelSettings()
 

@@ -29,13 +29,13 @@ from ambient.audio.segmenter import SegmenterSettings
 from ambient.audio.speech_activity import SpeechActivity
 from ambient.clock import Clock, MonotonicClock
 from ambient.cloud.reasoner import build_reasoner
-from ambient.config import Settings
+from ambient.config import PurchaseSettings, Settings
 from ambient.context.database import context_path
 from ambient.context.nudge_stage import NudgeStage
 from ambient.context.nudges import NudgePolicy, TimeWindow, load_rules
 from ambient.context.store import ContextStore
 from ambient.devices.registry import DeviceBundle, build_devices
-from ambient.errors import DeviceError
+from ambient.errors import ConfigError, DeviceError
 from ambient.events import (
     ChannelStats,
     DeviceDegraded,
@@ -48,6 +48,9 @@ from ambient.events import (
     WakeWordDetected,
 )
 from ambient.models import ModelStore
+from ambient.purchases.orders import OrderBook
+from ambient.purchases.purchase_stage import PurchaseStage, person_limits
+from ambient.purchases.shop import HttpShop, Shop, load_shop_key
 from ambient.runtime.bus import EventBus
 from ambient.runtime.capture import CameraCapture, CapturedFrame, MicrophoneCapture
 from ambient.runtime.channels import FrameSlot, MediaChannel, MessageChannel
@@ -89,6 +92,21 @@ def segmenter_settings(settings: Settings) -> SegmenterSettings:
         hangover_ms=vad.hangover_ms,
         start_pad_ms=vad.start_pad_ms,
     )
+
+
+def open_shop(settings: PurchaseSettings) -> Shop | None:
+    """The configured shop, or None when purchases are off; a missing URL or key is one line."""
+    if not settings.enabled:
+        return None
+    if not settings.shop_url:
+        raise ConfigError("purchases.enabled needs purchases.shop_url (the shop adapter's address)")
+    person_limits(settings)  # a malformed limit stops the start, not the first order
+    return HttpShop(settings.shop_url, load_shop_key(settings.key_file), settings.shop_name)
+
+
+def wake_phrase(models: tuple[str, ...]) -> str:
+    """What to tell a person to say first ("computer"), from the configured wake words."""
+    return models[0].split(":")[0].replace("_", " ") if models else "the wake word"
 
 
 @dataclass
@@ -165,6 +183,7 @@ class Device:
         self.context.publish = self.bus.publish
         self.bus.subscribe(self.context.on_event)
         self._household: list[str] = []
+        self.shop = open_shop(settings.purchases)
         self._household_read_at = -math.inf
         self.bus.subscribe(TurnIndicator(self.devices.indicator))
         self.presence: PresencePipeline | None = None
@@ -357,7 +376,13 @@ class Device:
             self.reasoner,
             self.player,
             SkillContext(
-                wall_clock, self.timers, self.volume, self.context, self._known_household, self.context
+                wall_clock,
+                self.timers,
+                self.volume,
+                self.context,
+                self._known_household,
+                self.context,
+                shopping=self.shop is not None,
             ),
             self.context,
             self.bus,
@@ -407,6 +432,13 @@ class Device:
         self.supervisor.add(
             StageSpec("timers", timers.run, "timers", "see the log; timers are kept in assistant.state_dir")
         )
+        self.purchases = None
+        if self.shop is not None:
+            self.purchases = PurchaseStage(
+                self.shop, OrderBook(self.state_dir / "orders.sqlite"), self.reasoner.ledger, self.context,
+                self.settings.purchases, self.conversation.announce, self.bus, self.clock, wall_clock,
+                executors.state, wake_phrase=wake_phrase(self.settings.wakeword.models),
+            )  # fmt: skip
         context = self.settings.context
         nudges = NudgeStage(
             self.context,
@@ -425,6 +457,13 @@ class Device:
                 "nudges", nudges.run, "nudges", "see the log; reminders are kept in assistant.state_dir"
             )
         )
+        if self.purchases is not None:
+            self.supervisor.add(
+                StageSpec(
+                    "purchases", self.purchases.run, "purchases",
+                    "see the log; orders are kept in assistant.state_dir/orders.sqlite",
+                )
+            )  # fmt: skip
         self.supervisor.add(
             StageSpec(
                 "listening",

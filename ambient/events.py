@@ -535,3 +535,59 @@ class NudgeSuppressed(Event):
     """Why it was not spoken: "no consent", "quiet hours", "a stranger is present", "rate limit",
     "not present"."""
     context: str
+
+
+# --- purchases -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class LivenessRequested(Event):
+    """The presence stage is to watch `person` turn their head to `direction` for `seconds`."""
+
+    person: str
+    direction: str
+    seconds: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class LivenessChecked(Event):
+    person: str
+    direction: str
+    passed: bool
+    reason: str
+    frames: int
+    turn: float
+    """How far the nose moved towards the side asked for (eye widths)."""
+    face_motion: float
+    surround_motion: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class PurchaseRequested(Event):
+    """Someone said "order more coffee"; `person` is who the device took for the speaker."""
+
+    item: str
+    person: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PurchaseConfirmationHeard(Event):
+    """ "Confirm the order", said by `person` (the one person in view when it was heard)."""
+
+    person: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PurchaseCancelRequested(Event):
+    person: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PurchaseStep(Event):
+    """One step of an order, as the ledger has it: "identity", "quote", "limits", "liveness",
+    "confirmation", "placed", "cancelled", with its outcome ("ok", "refused", "failed") and why."""
+
+    order_id: int
+    step: str
+    outcome: str
+    reason: str

@@ -53,6 +53,14 @@ class FaceEncoder:
         points = np.array([(shape.part(i).x, shape.part(i).y) for i in range(5)], dtype=np.float32)
         return self._encode_shape(rgb, shape), points
 
+    def landmarks(self, image: np.ndarray, box: Box) -> npt.NDArray[np.float32]:
+        """The five landmarks alone (a millisecond: no encoding), as `encode_with_landmarks` orders
+        them; `image` may be grey or RGB."""
+        left, top, width, height = box
+        rect = self._dlib.rectangle(int(left), int(top), int(left + width), int(top + height))
+        shape = self._landmarks(image, rect)
+        return np.array([(shape.part(i).x, shape.part(i).y) for i in range(5)], dtype=np.float32)
+
     def _encode_shape(self, rgb: np.ndarray, shape: object) -> npt.NDArray[np.float32]:
         chip = self._dlib.get_face_chip(rgb, shape, CHIP_SIZE, CHIP_PADDING)
         if not self.mirror:

@@ -16,6 +16,8 @@ from ambient.events import (
     FaceCorrectionFailed,
     FaceCorrectionRequested,
     FacesDetected,
+    LivenessChecked,
+    LivenessRequested,
 )
 from ambient.runtime.bus import EventBus
 from ambient.runtime.capture import CapturedFrame
@@ -53,8 +55,8 @@ class PresenceStage:
         self._reload_check_s = reload_check_s
         self._corrections: list[FaceCorrectionRequested] = []
         self._enrolments: list[EnrolmentRequested] = []
-        if archive is not None:
-            bus.subscribe(self._on_event)
+        self._challenges: list[LivenessRequested] = []
+        bus.subscribe(self._on_event)
         self.pipeline = pipeline
         self._frames = frames
         self._bus = bus
@@ -88,6 +90,7 @@ class PresenceStage:
                 last_count = len(boxes)
             for event in result.events:
                 self._bus.publish(event)
+            await self._liveness(now)
             if self._archive is not None:
                 await self._keep_gallery(self._archive, now)
 
@@ -96,6 +99,27 @@ class PresenceStage:
             self._corrections.append(event)
         elif isinstance(event, EnrolmentRequested):
             self._enrolments.append(event)
+        elif isinstance(event, LivenessRequested):
+            self._challenges.append(event)
+
+    async def _liveness(self, now: float) -> None:
+        """Challenges asked for start between frames; those that ended are published."""
+        while self._challenges:
+            request = self._challenges.pop(0)
+            refused = await asyncio.get_running_loop().run_in_executor(
+                self._executor, self.pipeline.start_liveness, request.person, request.direction, now,
+                request.seconds, request.correlation_id,
+            )  # fmt: skip
+            if refused is not None:
+                self._bus.publish(
+                    LivenessChecked(
+                        t=now, correlation_id=request.correlation_id, person=request.person,
+                        direction=request.direction, passed=False, reason=refused, frames=0, turn=0.0,
+                        face_motion=0.0, surround_motion=0.0,
+                    )
+                )  # fmt: skip
+        for result in self.pipeline.take_liveness_results():
+            self._bus.publish(result)
 
     async def _keep_gallery(self, archive: FaceArchive, now: float) -> None:
         loop = asyncio.get_running_loop()

@@ -10,7 +10,14 @@ import numpy as np
 import numpy.typing as npt
 
 from ambient.devices.protocols import Frame
-from ambient.events import Event, FaceIdentified, PersonArrived, PersonLeft, UnknownPersonSeen
+from ambient.events import (
+    Event,
+    FaceIdentified,
+    LivenessChecked,
+    PersonArrived,
+    PersonLeft,
+    UnknownPersonSeen,
+)
 from ambient.vision.detection import HogFaceDetector
 from ambient.vision.encoding import FaceEncoder
 from ambient.vision.enrolment import (
@@ -25,6 +32,7 @@ from ambient.vision.enrolment import (
     sharpness,
 )
 from ambient.vision.identity import IdentityMatcher, Match
+from ambient.vision.liveness import LivenessCheck, LivenessSettings
 from ambient.vision.tracking import Track, Tracker
 
 
@@ -79,6 +87,18 @@ class _Collecting:
     refused: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Challenge:
+    """A liveness challenge under way: `person`'s one track, watched until `until`."""
+
+    person: str
+    track_id: int
+    until: float
+    check: LivenessCheck
+    correlation_id: str | None
+    failed: str | None = None
+
+
 @dataclass(frozen=True)
 class Newcomer:
     """What collecting a newcomer's face gave: a plan to enrol, or why not."""
@@ -126,6 +146,10 @@ class PresencePipeline:
         """Newcomers whose collection ended, not yet taken by the stage."""
         self.quality = QualitySettings()
         self.rules = EnrolmentRules()
+        self._challenge: _Challenge | None = None
+        self.liveness = LivenessSettings()
+        self.liveness_results: list[LivenessChecked] = []
+        """Challenges that ended, not yet published by the stage."""
         self._present: dict[str, set[int]] = {}
         self._leaving: dict[str, tuple[float, int]] = {}
         self.encodings_computed = 0
@@ -155,6 +179,8 @@ class PresencePipeline:
                 self.encodings_computed += 1
                 track.last_check = t
             events.extend(self._maybe_decide(track, t))
+        if self._challenge is not None:
+            self._watch(frame, t, {tr.track_id: tr for tr in [*update.new, *update.matched]})
         if self._collecting is not None:
             if rgb is None:
                 rgb = np.ascontiguousarray(frame[:, :, ::-1])
@@ -294,6 +320,58 @@ class PresencePipeline:
             return f"I already know someone called {name}"
         self._collecting = _Collecting(name, unknown[0].track_id, t + seconds)
         return None
+
+    def start_liveness(
+        self, person: str, direction: str, t: float, seconds: float, correlation_id: str | None = None
+    ) -> str | None:
+        """Begin watching `person` turn their head to `direction`; the reason it cannot begin (they
+        are not in view, or twice), or None. The result lands in `liveness_results`."""
+        tracks = [tr for tr in self.tracker.tracks.values() if tr.identity == person]
+        if len(tracks) != 1:
+            return f"I don't see {person}" if not tracks else f"I see {person} twice"
+        self._challenge = _Challenge(
+            person, tracks[0].track_id, t + seconds, LivenessCheck(direction, self.liveness), correlation_id
+        )
+        return None
+
+    def _watch(self, frame: Frame, t: float, visible: dict[int, Track]) -> None:
+        import cv2
+
+        challenge = self._challenge
+        assert challenge is not None
+        track = visible.get(challenge.track_id)
+        if track is not None:
+            if track.identity != challenge.person:
+                challenge.failed = f"the face in view is no longer {challenge.person}"
+            else:
+                left, top, width, height = (max(0, round(v)) for v in track.box)
+                gray = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+                points = self.encoder.landmarks(gray, (left, top, width, height))
+                challenge.check.add(gray, (left, top, width, height), points)
+        elif challenge.track_id not in self.tracker.tracks:
+            challenge.failed = f"{challenge.person} went out of view"
+        strangers = [
+            tr for tr in visible.values() if tr.identity != challenge.person and tr.identity is not None
+        ]
+        if strangers and challenge.failed is None:
+            challenge.failed = "someone else came into view"
+        if challenge.failed is not None or t >= challenge.until:
+            passed, reason, measures = challenge.check.verdict()
+            if challenge.failed is not None:
+                passed, reason = False, challenge.failed
+            self._challenge = None
+            self.liveness_results.append(
+                LivenessChecked(
+                    t=t, correlation_id=challenge.correlation_id, person=challenge.person,
+                    direction=challenge.check.direction, passed=passed, reason=reason,
+                    frames=int(measures["frames"]), turn=measures["turn"],
+                    face_motion=measures["face_motion"], surround_motion=measures["surround_motion"],
+                )
+            )  # fmt: skip
+
+    def take_liveness_results(self) -> list[LivenessChecked]:
+        taken, self.liveness_results = self.liveness_results, []
+        return taken
 
     def take_newcomers(self) -> list[Newcomer]:
         taken, self.newcomers = self.newcomers, []

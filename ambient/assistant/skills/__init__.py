@@ -5,6 +5,7 @@ from ambient.assistant.skills.clock import ClockSkill
 from ambient.assistant.skills.control import FalseWakeSkill, PrivacySkill, RepeatSkill, StopSkill
 from ambient.assistant.skills.identity import EnrolSkill, FaceCorrectionSkill
 from ambient.assistant.skills.presence import PresenceSkill
+from ambient.assistant.skills.purchases import PurchaseSkill
 from ambient.assistant.skills.reminders import ReminderSkill
 from ambient.assistant.skills.shopping import ShoppingListSkill
 from ambient.assistant.skills.timers import TimerSkill
@@ -27,6 +28,7 @@ def default_skills() -> list[Skill]:
         ReminderSkill(),
         ShoppingListSkill(),
         WhySkill(),
+        PurchaseSkill(),
     ]
 
 

@@ -50,6 +50,8 @@ class SkillContext:
     store: ContextStore | None = None
     """The context store, to read (the shopping list, what was said and why); None in tests of
     skills that need none of it."""
+    shopping: bool = False
+    """Orders by voice are set up (`purchases.enabled` and a shop)."""
     speaker: str = UNKNOWN
     """Who is speaking in this turn (see `ContextStore.speaker_of`); set per turn."""
     correlation_id: str = ""
