@@ -122,6 +122,8 @@ def examine(loaded: LoadedSettings, store: ModelStore) -> list[Finding]:
             else "set runtime.data_dir (or AMBIENT_RUNTIME__DATA_DIR) to the shared data folder",
         )
     )
+    findings.append(_purchases_finding(settings))
+    findings.append(_context_finding(settings))
     changed = [k for k, source in loaded.sources.items() if source != "default"]
     findings.append(
         Finding(
@@ -133,6 +135,36 @@ def examine(loaded: LoadedSettings, store: ModelStore) -> list[Finding]:
         )
     )
     return findings
+
+
+def _purchases_finding(settings: Settings) -> Finding:
+    """Whether orders by voice would work: a shop address, a usable key, sound limits."""
+    if not settings.purchases.enabled:
+        return Finding("purchases", True, "turned off (purchases.enabled = false)")
+    from ambient.device import open_shop
+
+    try:
+        shop = open_shop(settings.purchases)
+    except AmbientError as exc:
+        return Finding("purchases", False, "orders by voice cannot start", str(exc))
+    return Finding(
+        "purchases", True, f"shop at {settings.purchases.shop_url} ({shop.name if shop else ''}), key found"
+    )
+
+
+def _context_finding(settings: Settings) -> Finding:
+    """The context store and the household's nudge rules open."""
+    from ambient.context.database import context_path, open_context
+    from ambient.context.nudges import load_rules
+
+    try:
+        open_context(context_path(settings.assistant.state_path())).close()
+        rules = (
+            load_rules(Path(settings.context.rules_file).expanduser()) if settings.context.rules_file else []
+        )
+    except AmbientError as exc:
+        return Finding("context", False, "the context store or the nudge rules cannot be read", str(exc))
+    return Finding("context", True, f"context store opens; {len(rules)} household nudge rule(s)")
 
 
 def _cloud_key_finding(settings: Settings) -> Finding:
