@@ -10,16 +10,27 @@ import onnxruntime as ort
 from ambient.errors import ModelError
 
 
-def open_session(path: Path, threads: int = 1, model_bytes: bytes | None = None) -> ort.InferenceSession:
+def open_session(
+    path: Path, threads: int = 1, model_bytes: bytes | None = None, varying_shapes: bool = False
+) -> ort.InferenceSession:
     """A CPU session; a file onnxruntime cannot load is a one-line ModelError naming the file.
 
     One intra-op thread by default: the device's models are small and run per 80 ms chunk, where a
     thread pool's wake-up costs more than it saves and would compete with the other stages.
+
+    `varying_shapes` is for a model whose inputs change size on every call (the Piper voice: one
+    sentence, one length). onnxruntime's memory arena keeps every block it ever grew and its
+    memory patterns are planned per shape, so such a model's resident memory climbed by about
+    100 MB over 200 sentences here (`benchmarks/soak.py`); without both it stays flat, for a few
+    percent of synthesis time (the allocations are large and few).
     """
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    if varying_shapes:
+        options.enable_cpu_mem_arena = False
+        options.enable_mem_pattern = False
     try:
         source = model_bytes if model_bytes is not None else str(path)
         return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])

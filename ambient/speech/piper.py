@@ -54,7 +54,9 @@ class PiperVoice:
         self.noise_scale = float(inference.get("noise_scale", 0.667))
         self.length_scale = float(inference.get("length_scale", 1.0))
         self.noise_w = float(inference.get("noise_w", 0.8))
-        self._session = open_session(model_path, threads=threads, model_bytes=_seeded(model_path, seed))
+        self._session = open_session(
+            model_path, threads=threads, model_bytes=_seeded(model_path, seed), varying_shapes=True
+        )
 
     def phoneme_ids(self, phonemes: str) -> list[int]:
         """Piper's layout: BOS, then every phoneme followed by a pad, then EOS; unknown ones dropped."""

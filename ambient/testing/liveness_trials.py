@@ -92,7 +92,9 @@ def stranger_asks(home: Household, shop: FakeShop, stranger: str, seed: int) -> 
     matter: the device must not take them for anyone)."""
     photo = np.asarray(cv2.imread(str(home.strangers[stranger])), dtype=np.uint8)
     frames = photo_attack(photo, home.background, "still", "left", seed, frames=round(ATTACK_S * FPS))
-    return asyncio.run(attempt_order(frames, FPS, home.detector, home.encoder, home.matcher(), shop))
+    return asyncio.run(
+        attempt_order(frames, FPS, home.detector, home.encoder, home.matcher(), shop, ask_anyone=True)
+    )
 
 
 def genuine_order(

@@ -86,8 +86,10 @@ async def attempt_order(
     item: str = "coffee",
     direction: str = "left",
     settings: PurchaseSettings = SETTINGS,
+    ask_anyone: bool = False,
 ) -> Attempt:
-    """One order asked for in front of `frames`: what the shop got, and every step."""
+    """One order asked for in front of `frames` (once someone is named in view; with `ask_anyone`,
+    once anyone is seen: a stranger asking): what the shop got, and every step."""
     before = len(shop.placed)
     bus = EventBus()
     events: list[Event] = bus.keep_history()
@@ -118,7 +120,7 @@ async def attempt_order(
         )  # fmt: skip
 
         def on_arrival(event: Event) -> None:
-            if isinstance(event, PersonArrived) and not requested:
+            if isinstance(event, PersonArrived) and not requested and (ask_anyone or event.person != UNKNOWN):
                 speaker = store.speaker_now()[0]
                 requested.append(speaker)
                 bus.publish(
