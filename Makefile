@@ -41,6 +41,7 @@ benchmarks: models
 	$(PY) benchmarks/latency.py
 	$(PY) benchmarks/presence.py
 	$(PY) benchmarks/face_detectors.py
+	$(PY) benchmarks/liveness.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

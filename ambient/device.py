@@ -157,6 +157,7 @@ class Device:
         # a mistake in the household's rules is one line before anything opens
         rules_file = settings.context.rules_file
         self.nudge_rules = load_rules(Path(rules_file).expanduser()) if rules_file else []
+        self.shop = open_shop(settings.purchases)  # likewise a missing shop address or key
         # before any model loads and starts its threads: arenas made before the limit stay
         self.native_heap = NativeHeap.of_this_process()
         self.native_heap.limit_arenas(settings.runtime.malloc_arena_max)
@@ -183,7 +184,6 @@ class Device:
         self.context.publish = self.bus.publish
         self.bus.subscribe(self.context.on_event)
         self._household: list[str] = []
-        self.shop = open_shop(settings.purchases)
         self._household_read_at = -math.inf
         self.bus.subscribe(TurnIndicator(self.devices.indicator))
         self.presence: PresencePipeline | None = None
@@ -430,7 +430,10 @@ class Device:
             executor=executors.state,
         )
         self.supervisor.add(
-            StageSpec("timers", timers.run, "timers", "see the log; timers are kept in assistant.state_dir")
+            StageSpec(
+                "timers", timers.run, "timers", "see the log; timers are kept in assistant.state_dir",
+                lasts_with_device=True,
+            )
         )
         self.purchases = None
         if self.shop is not None:
@@ -454,7 +457,8 @@ class Device:
         )
         self.supervisor.add(
             StageSpec(
-                "nudges", nudges.run, "nudges", "see the log; reminders are kept in assistant.state_dir"
+                "nudges", nudges.run, "nudges", "see the log; reminders are kept in assistant.state_dir",
+                lasts_with_device=True,
             )
         )
         if self.purchases is not None:
@@ -462,6 +466,7 @@ class Device:
                 StageSpec(
                     "purchases", self.purchases.run, "purchases",
                     "see the log; orders are kept in assistant.state_dir/orders.sqlite",
+                    lasts_with_device=True,
                 )
             )  # fmt: skip
         self.supervisor.add(
@@ -547,7 +552,7 @@ class Device:
                     fix="local skills still answer; set the API key to get cloud answers",
                 )
             )
-        tasks = self.supervisor.start()
+        self.supervisor.start()
         waiters: list[asyncio.Task[object]] = [asyncio.create_task(self._stop.wait())]
         notifier = ServiceNotifier()
         notifier.ready(f"listening on {devices.microphone.name}")
@@ -563,8 +568,8 @@ class Device:
             )
         if duration_s is not None:
             waiters.append(asyncio.create_task(self._after(duration_s)))
-        # The timer stage runs for as long as the device does; the media stages end with their files.
-        media = [task for task in tasks if task.get_name() != "stage:timers"]
+        # Timers, nudges and orders run for as long as the device does; media stages end with their files.
+        media = self.supervisor.media_tasks()
         if until_media_end or duration_s is None:
             waiters.append(asyncio.create_task(self._all_done(media)))
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)

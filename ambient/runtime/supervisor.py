@@ -27,6 +27,9 @@ class StageSpec:
     """What the owner can do about it, shown in DeviceDegraded and `ambient doctor`."""
     on_give_up: Callable[[], None] | None = None
     """Called when the stage is given up, e.g. to close the channel its consumers wait on."""
+    lasts_with_device: bool = False
+    """True for stages that wait on the clock (timers, nudges, orders) rather than on media: they
+    run until the device stops, so a simulated run that ends with its media must not wait on them."""
 
 
 @dataclass
@@ -69,6 +72,14 @@ class Supervisor:
             state.task = asyncio.create_task(self._supervise(state), name=f"stage:{state.spec.name}")
             tasks.append(state.task)
         return tasks
+
+    def media_tasks(self) -> list[asyncio.Task[None]]:
+        """The started tasks that end when their source does (every stage not `lasts_with_device`)."""
+        return [
+            state.task
+            for state in self._stages.values()
+            if state.task is not None and not state.spec.lasts_with_device
+        ]
 
     def report_ok(self, name: str) -> None:
         """A stage delivered something: if its component was degraded, it has recovered.

@@ -1,9 +1,9 @@
 """An order attempted in front of the camera: the device's presence stage (real detector, encoder,
 tracker, identity rule and liveness check) watching frames the caller supplies, the context store,
 the purchase stage and the fake shop over HTTP, all on one bus. What a person says is the edge:
-the request ("order more coffee") is made once someone is named in view, as the speaker the store
-resolves; "confirm the order" is said by whoever the caller names (by default, whoever the store
-resolves when asked).
+the request ("order more coffee") is made after the first frame in which someone is named in view,
+as the speaker the store resolves; "confirm the order" is said by whoever the caller names (by
+default, whoever the store resolves when asked).
 
 Used by the attack tests and `benchmarks/liveness.py`: frames are fed at the clip's frame rate
 in frame time, each processed before the next (so a slow machine sees the same frames).
@@ -29,7 +29,6 @@ from ambient.context.store import UNKNOWN, ContextStore
 from ambient.events import (
     Event,
     LivenessChecked,
-    PersonArrived,
     PurchaseConfirmationHeard,
     PurchaseRequested,
     PurchaseStep,
@@ -119,15 +118,6 @@ async def attempt_order(
             clock, executor=direct, choose=lambda: direction,
         )  # fmt: skip
 
-        def on_arrival(event: Event) -> None:
-            if isinstance(event, PersonArrived) and not requested and (ask_anyone or event.person != UNKNOWN):
-                speaker = store.speaker_now()[0]
-                requested.append(speaker)
-                bus.publish(
-                    PurchaseRequested(t=clock.now(), correlation_id="order", item=item, person=speaker)
-                )
-
-        bus.subscribe(on_arrival)
         stages = [asyncio.create_task(presence.run()), asyncio.create_task(purchases.run())]
         for index, frame in enumerate(frames):
             t = index / fps
@@ -135,6 +125,16 @@ async def attempt_order(
             await slot.put(CapturedFrame(index, t, frame))
             while presence.frames_processed <= index:
                 await asyncio.sleep(0)
+            if not requested:
+                # asked as soon as someone is named in view (or, `ask_anyone`, is in view at all):
+                # a person is often a stranger for a few frames before they are named
+                speaker = store.speaker_now()[0]
+                anyone = bool(store.who_is_here()) or store.strangers_present() > 0
+                if speaker != UNKNOWN or (ask_anyone and anyone):
+                    requested.append(speaker)
+                    bus.publish(
+                        PurchaseRequested(t=clock.now(), correlation_id="order", item=item, person=speaker)
+                    )
             for _ in range(20):  # let the purchase stage take what the frame caused
                 await asyncio.sleep(0)
         slot.close()

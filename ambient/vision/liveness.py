@@ -42,6 +42,9 @@ class LivenessSettings:
     turned 20 degrees by about 0.2 (the nose stands 2-3 cm out from the eyes, 6 cm apart)."""
     min_frames: int = 5
     """Frames of the face needed in the window: fewer and there is nothing to judge."""
+    held_frames: int = 3
+    """The turn counts as far as three consecutive frames hold it (a quarter of a second at 12
+    fps, less than any real turn lasts); one frame's landmarks are too noisy to decide alone."""
     min_face_motion: float = 0.3
     """How far the face must get from where it started (face widths) before `carried` says
     anything: a face that stays put says nothing about its surroundings."""
@@ -177,9 +180,16 @@ class LivenessCheck:
         return True, f"the head turned to the {self.direction}", measures
 
     def turned(self) -> float:
-        """How far the nose moved towards the side asked for, from the first frames' median."""
-        if len(self.turns) < 2:
+        """How far the nose moved towards the side asked for, from the first frames' median, as
+        the furthest any `held_frames` consecutive frames held it (their median): a real turn is
+        held for a moment, while the five-point landmarks on one frame can be off by a tenth of an
+        eye width (a tilted photo once passed on a single such frame)."""
+        held = self.settings.held_frames
+        if len(self.turns) < held + 1:
             return 0.0
-        start = float(np.median(self.turns[:3]))
+        start = float(np.median(self.turns[:held]))
         sign = 1.0 if self.direction == "left" else -1.0
-        return max(sign * (turn - start) for turn in self.turns[1:])
+        return max(
+            sign * (float(np.median(self.turns[i : i + held])) - start)
+            for i in range(1, len(self.turns) - held + 1)
+        )

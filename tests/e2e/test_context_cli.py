@@ -72,3 +72,21 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "state").mkdir(exist_ok=True)
     context_path(tmp_path / "state").write_bytes(b"not a database" * 200)
     one_line_error(run_cli("context", "show", env=env), "cannot be opened", "move it aside")
+
+
+def test_purchases_misconfigured_is_one_line(tmp_path: Path) -> None:
+    env = {"AMBIENT_ASSISTANT__STATE_DIR": str(tmp_path / "state"), "AMBIENT_SHOP_KEY": ""}
+    on = ["--set", "purchases.enabled=true"]
+    one_line_error(run_cli("run", *on, env=env), "needs purchases.shop_url")
+    url = ["--set", "purchases.shop_url=http://127.0.0.1:9"]
+    one_line_error(run_cli("run", *on, *url, env=env), "no shop key")
+    key = tmp_path / "shop.key"
+    key.write_text("secret\n")
+    key.chmod(0o644)
+    keyed = ["--set", f"purchases.key_file={key}"]
+    one_line_error(run_cli("run", *on, *url, *keyed, env=env), "readable by others", "chmod 600")
+    key.chmod(0o600)
+    limits = ["--set", "purchases.person_limits=Ben=lots"]
+    one_line_error(run_cli("run", *on, *url, *keyed, *limits, env=env), "'Ben=lots' is not NAME=AMOUNT")
+    status, stdout, _ = run_cli("doctor", *on, *url, *keyed, env=env)
+    assert "purchases" in stdout and "key found" in stdout and "secret" not in stdout

@@ -57,6 +57,12 @@ def test_genuine_turns_pass_the_liveness_check(
     assert all(ok for ok, _, _ in verdicts), verdicts
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (issue 15): from his one enrolment photo Lin is named only at frame 170, after "
+    "the clip's turns have begun, so no order is asked for during a turn; needs a clip or gallery "
+    "where the person is named before turning",
+)
 def test_a_genuine_turn_completes_an_order_and_only_for_them(
     data_dir: Path, turns: list[HeadTurn], lin: Person, shop: FakeShop
 ) -> None:

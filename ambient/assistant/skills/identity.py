@@ -49,8 +49,9 @@ class FaceCorrectionSkill(Skill):
 class EnrolSkill(Skill):
     """ "Remember me as Ana": the one person in view the device does not know asks to be known.
     Their face is collected and waits for a household member's approval (`ambient faces approve`):
-    a "yes" said in the room is not taken as consent, because the device cannot yet tell who said
-    it, and the newcomer could approve themselves."""
+    a "yes" said in the room is not taken as consent, because with the newcomer in view the device
+    can never tell who said it (the speaker is "unknown" whenever two people are in view), and the
+    newcomer could approve themselves."""
 
     name = "enrol"
     phrases: ClassVar[dict[str, tuple[str, ...]]] = {
