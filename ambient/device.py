@@ -431,7 +431,10 @@ class Device:
         )
         self.supervisor.add(
             StageSpec(
-                "timers", timers.run, "timers", "see the log; timers are kept in assistant.state_dir",
+                "timers",
+                timers.run,
+                "timers",
+                "see the log; timers are kept in assistant.state_dir",
                 lasts_with_device=True,
             )
         )
@@ -457,7 +460,10 @@ class Device:
         )
         self.supervisor.add(
             StageSpec(
-                "nudges", nudges.run, "nudges", "see the log; reminders are kept in assistant.state_dir",
+                "nudges",
+                nudges.run,
+                "nudges",
+                "see the log; reminders are kept in assistant.state_dir",
                 lasts_with_device=True,
             )
         )

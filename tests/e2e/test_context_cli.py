@@ -88,5 +88,5 @@ def test_purchases_misconfigured_is_one_line(tmp_path: Path) -> None:
     key.chmod(0o600)
     limits = ["--set", "purchases.person_limits=Ben=lots"]
     one_line_error(run_cli("run", *on, *url, *keyed, *limits, env=env), "'Ben=lots' is not NAME=AMOUNT")
-    status, stdout, _ = run_cli("doctor", *on, *url, *keyed, env=env)
+    _status, stdout, _ = run_cli("doctor", *on, *url, *keyed, env=env)
     assert "purchases" in stdout and "key found" in stdout and "secret" not in stdout
